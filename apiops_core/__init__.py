@@ -1,0 +1,1 @@
+"""apiops: APIOps for Azure API Management."""
