@@ -1,0 +1,163 @@
+"""The ``apiops`` command line: parse, build the objects, call an engine, print, exit.
+
+Each sub-command lives in its own module under ``apiops_core.commands`` exposing
+``add_arguments(parser)`` and ``run(args, context) -> int``; this module only knows the table of
+commands and the options they share. It catches ``ApiOpsError`` (no traceback for user errors)
+and never calls ``sys.exit`` itself, so the pipeline tasks can call ``main(argv, environ)`` in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+
+from .errors import ApiOpsError, ArtifactError, ConfigError, ReferenceError_
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .arm import ArmClient
+
+__all__ = ["main", "Context", "COMMANDS", "add_target_arguments"]
+
+#: command name → (module under apiops_core.commands, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "extract": ("extract", "read an APIM instance into an artifacts folder"),
+    "plan": ("plan", "compute the puts (Creator) and deletes (Terminator) that make an instance match the artifacts"),
+    "apply": ("apply", "apply a saved plan file"),
+    "publish": ("publish", "plan and apply in one go (--dry-run prints the plan only)"),
+    "lint": ("lint", "validate an artifacts folder: specifications, policies, references, best practices"),
+    "diff": ("diff", "breaking-change report between a Git revision and the working tree"),
+    "pr": ("pr", "push extracted changes to a branch and open or update the pull request"),
+    "emulator": ("emulator", "run the local APIM management-plane emulator"),
+    "demo": ("demo", "extract → change → plan → publish against a built-in emulator"),
+}
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+@dataclass
+class Context:
+    """What a command needs from the outside world, passed in rather than read globally."""
+
+    environ: Mapping[str, str]
+    log: logging.Logger
+    stdout: Callable[[str], None] = field(default=lambda text: print(text))
+
+    def env(self, name: str, default: str | None = None) -> str | None:
+        value = self.environ.get(name)
+        return value if value not in (None, "") else default
+
+    def make_arm(self, args: argparse.Namespace, *, service_name: str | None = None) -> "ArmClient":
+        """Build the one ARM client from options, environment and credentials."""
+        from .arm import ArmClient
+        from .auth import build_credential, resolve_cloud
+
+        cloud = resolve_cloud(self.environ, getattr(args, "arm_endpoint", None))
+        subscription = getattr(args, "subscription_id", None) or self.env("AZURE_SUBSCRIPTION_ID")
+        group = getattr(args, "resource_group", None) or self.env("AZURE_RESOURCE_GROUP_NAME")
+        service = getattr(args, "service_name", None) or self.env("API_MANAGEMENT_SERVICE_NAME") or service_name
+        missing = [
+            label
+            for label, value in (
+                ("--subscription-id / AZURE_SUBSCRIPTION_ID", subscription),
+                ("--resource-group / AZURE_RESOURCE_GROUP_NAME", group),
+                ("--service-name / API_MANAGEMENT_SERVICE_NAME", service),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError("the target instance is not fully named; set " + ", ".join(missing))
+        parallelism = getattr(args, "parallelism", None) or int(self.env("APIOPS_PARALLELISM", "8") or 8)
+        if parallelism < 1:
+            raise ConfigError("--parallelism must be at least 1")
+        return ArmClient(
+            endpoint=cloud.arm_endpoint,
+            credential=build_credential(self.environ, cloud),
+            subscription_id=str(subscription),
+            resource_group=str(group),
+            service_name=str(service),
+            ca_bundle=getattr(args, "ca_bundle", None) or self.env("APIOPS_CA_BUNDLE"),
+            parallelism=parallelism,
+            api_version=getattr(args, "api_version", None) or self.env("ARM_API_VERSION", "2024-05-01") or "2024-05-01",
+            scope=cloud.scope,
+        )
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options every command that talks to ARM shares (environment variables as fallbacks)."""
+    group = parser.add_argument_group("target instance")
+    group.add_argument("--subscription-id", help="Azure subscription id (env AZURE_SUBSCRIPTION_ID)")
+    group.add_argument("--resource-group", help="resource group of the instance (env AZURE_RESOURCE_GROUP_NAME)")
+    group.add_argument("--service-name", help="API Management instance name (env API_MANAGEMENT_SERVICE_NAME)")
+    group.add_argument("--arm-endpoint", help="ARM endpoint URL (env APIOPS_ARM_ENDPOINT or AZURE_CLOUD_ENVIRONMENT)")
+    group.add_argument("--ca-bundle", help="CA bundle PEM to trust, e.g. the emulator's (env APIOPS_CA_BUNDLE)")
+    group.add_argument("--parallelism", type=int, help="bound on concurrent ARM requests (env APIOPS_PARALLELISM, default 8)")
+    group.add_argument("--api-version", help="ARM api-version (env ARM_API_VERSION, default 2024-05-01)")
+
+
+def _build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
+    parser = argparse.ArgumentParser(prog="apiops", description="APIOps for Azure API Management")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show debug logging")
+    parser.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules: dict[str, object] = {}
+    for name, (module_name, help_text) in COMMANDS.items():
+        try:
+            module = importlib.import_module(f"apiops_core.commands.{module_name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"apiops_core.commands.{module_name}":
+                raise
+            continue
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command_parser)  # type: ignore[attr-defined]
+        modules[name] = module
+    return parser, modules
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> logging.Logger:
+    log = logging.getLogger("apiops")
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    log.setLevel(level)
+    if not any(getattr(h, "_apiops_cli", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._apiops_cli = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+    log.propagate = False
+    return log
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command; return its exit code (0 ok, 1 failed or findings, 2 usage or input error)."""
+    parser, modules = _build_parser()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "emulator" and "emulator" in modules:
+        # the emulator parses its own options (it imports nothing from the client side)
+        return int(modules["emulator"].run_raw(args_list[1:]))  # type: ignore[attr-defined]
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    log = _configure_logging(args.verbose, args.quiet)
+    context = Context(environ=dict(os.environ if environ is None else environ), log=log)
+    try:
+        return int(modules[args.command].run(args, context))  # type: ignore[attr-defined]
+    except ApiOpsError as error:
+        log.error("error: %s", error)
+        return EXIT_USAGE if isinstance(error, (ConfigError, ArtifactError, ReferenceError_)) else EXIT_FAILED
+    except KeyboardInterrupt:
+        log.error("interrupted")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,445 @@
+"""The table of APIM resource kinds: the only place that knows ARM paths and artifact file names.
+
+Every engine (extract, plan, apply, lint) is a loop over ``KINDS``. A row says, as data:
+
+- where the resource lives in ARM (``arm_path``, a template over the resource's name path),
+- where it lives in the artifacts tree (``info_path`` for the JSON information file, ``content_path``
+  for an owned text file such as ``policy.xml`` or ``specification.*``), in the Azure/apiops v7
+  layout, plus the older layouts the reader still accepts (``legacy_info_paths``, ``legacy_arrays``),
+- what it depends on (``parent``, ``link`` ends, ``references`` to other kinds by JSON path),
+- and its exceptions (``system_names``, ``read_only_fields``, ``secret_fields``, ``set_fields``).
+
+Templates use ``{0}``, ``{1}`` ... for the resource's name path (the names from the root down,
+e.g. ``("echo-api", "get-items")`` for an operation policy) so that a link whose tree parent is
+not its ARM parent (``tags/{0}/apis/{1}`` in the tree, ``apis/{1}/tags/{0}`` in ARM) is still one row.
+Workspace-scoped resources use the same rows under a ``workspaces/{ws}/`` prefix on both sides.
+
+Adding a kind is adding a row (and its test), never a new code path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+__all__ = [
+    "Kind",
+    "Reference",
+    "KINDS",
+    "KIND_BY_NAME",
+    "kind",
+    "levels",
+    "dependency_edges",
+    "WORKSPACE_PREFIX",
+    "SPEC_EXTENSIONS",
+    "fill",
+]
+
+WORKSPACE_PREFIX = "workspaces/{ws}/"
+
+#: specification file extensions, in the order the reader tries them (Azure/apiops names; .yml accepted)
+SPEC_EXTENSIONS: tuple[str, ...] = ("yaml", "yml", "json", "wadl", "wsdl", "graphql")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A property of a kind's body that names another resource.
+
+    ``path`` is a dotted JSON path inside the body; ``[]`` steps into every list item
+    (``properties.pool.services[].id``). ``targets`` are the kinds it may name; the id's own
+    collection segment decides which (``/products/p`` vs ``/apis/a`` for a subscription scope).
+    """
+
+    path: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One APIM resource kind, as pure data (see the module docstring)."""
+
+    name: str
+    arm_path: str
+    parent: str | None = None
+    info_path: str | None = None
+    content_path: str | None = None
+    config_key: str | None = None
+    v6_config_key: str | None = None
+    link: tuple[str, str] | None = None
+    references: tuple[Reference, ...] = ()
+    system_names: frozenset[str] = frozenset()
+    read_only_fields: tuple[str, ...] = ("provisioningState",)
+    secret_fields: tuple[str, ...] = ()
+    set_fields: tuple[str, ...] = ()
+    lro: bool = False
+    etag: bool = True
+    in_workspace: bool = True
+    in_service: bool = True
+    in_tree: bool = True
+    extract: bool = True
+    body_compared: bool = True
+    content_kind: str | None = None
+    workspace_arm_path: str | None = None
+    legacy_info_paths: tuple[str, ...] = ()
+    legacy_arrays: tuple[str, ...] = ()
+    special: str | None = None
+    depends_on_kinds: tuple[str, ...] = field(default=())
+
+    @property
+    def arity(self) -> int:
+        """How many names identify one resource of this kind (its depth in the name path)."""
+        return len(set(re.findall(r"\{(\d+)\}", self.arm_path)))
+
+    def arm_template(self, workspace: str | None) -> str:
+        """The ARM path template, relative to the service, for the given scope."""
+        if workspace is None:
+            return self.arm_path
+        return WORKSPACE_PREFIX + (self.workspace_arm_path or self.arm_path)
+
+    def collection_template(self, workspace: str | None) -> str:
+        """The list URL template (the ARM path without its last name segment)."""
+        template = self.arm_template(workspace)
+        return template.rsplit("/", 1)[0]
+
+    @property
+    def is_policy(self) -> bool:
+        return self.content_kind == "policy"
+
+    @property
+    def is_link(self) -> bool:
+        return self.link is not None
+
+
+def _policy(name: str, arm_path: str, parent: str | None, content_path: str, **extra: object) -> Kind:
+    """A policy kind: ARM name always ``policy``, content in ``policy.xml``, no information file."""
+    return Kind(
+        name=name,
+        arm_path=arm_path,
+        parent=parent,
+        content_path=content_path,
+        content_kind="policy",
+        config_key="policies",
+        depends_on_kinds=("named-value", "policy-fragment", "backend", "logger"),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+_ID_RELATIVE = ("properties.apiVersionSetId",)
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        name="workspace",
+        arm_path="workspaces/{0}",
+        info_path="workspaces/{0}/workspaceInformation.json",
+        config_key="workspaces",
+        v6_config_key="workspaceNames",
+        in_workspace=False,
+    ),
+    _policy("service-policy", "policies/policy", None, "policy.xml", workspace_arm_path="policies/policy"),
+    Kind(
+        name="named-value",
+        arm_path="namedValues/{0}",
+        info_path="named values/{0}/namedValueInformation.json",
+        config_key="namedValues",
+        v6_config_key="namedValueNames",
+        secret_fields=("properties.value",),
+        set_fields=("properties.tags",),
+        lro=True,
+    ),
+    Kind(
+        name="tag",
+        arm_path="tags/{0}",
+        info_path="tags/{0}/tagInformation.json",
+        config_key="tags",
+        v6_config_key="tagNames",
+    ),
+    Kind(
+        name="version-set",
+        arm_path="apiVersionSets/{0}",
+        info_path="version sets/{0}/versionSetInformation.json",
+        legacy_info_paths=("version sets/{0}/apiVersionSetInformation.json",),
+        config_key="versionSets",
+        v6_config_key="versionSetNames",
+    ),
+    Kind(
+        name="backend",
+        arm_path="backends/{0}",
+        info_path="backends/{0}/backendInformation.json",
+        config_key="backends",
+        v6_config_key="backendNames",
+        references=(Reference("properties.pool.services[].id", ("backend",)),),
+        secret_fields=("properties.credentials.authorization.parameter",),
+    ),
+    Kind(
+        name="logger",
+        arm_path="loggers/{0}",
+        info_path="loggers/{0}/loggerInformation.json",
+        config_key="loggers",
+        v6_config_key="loggerNames",
+        depends_on_kinds=("named-value",),
+    ),
+    Kind(
+        name="diagnostic",
+        arm_path="diagnostics/{0}",
+        info_path="diagnostics/{0}/diagnosticInformation.json",
+        config_key="diagnostics",
+        v6_config_key="diagnosticNames",
+        references=(Reference("properties.loggerId", ("logger",)),),
+    ),
+    Kind(
+        name="policy-fragment",
+        arm_path="policyFragments/{0}",
+        info_path="policy fragments/{0}/policyFragmentInformation.json",
+        content_path="policy fragments/{0}/policy.xml",
+        content_kind="policy",
+        config_key="policyFragments",
+        v6_config_key="policyFragmentNames",
+        lro=True,
+        depends_on_kinds=("named-value", "backend", "logger"),
+    ),
+    Kind(
+        name="global-schema",
+        arm_path="schemas/{0}",
+        info_path="schemas/{0}/schemaInformation.json",
+        config_key="schemas",
+        lro=True,
+    ),
+    Kind(
+        name="group",
+        arm_path="groups/{0}",
+        info_path="groups/{0}/groupInformation.json",
+        config_key="groups",
+        v6_config_key="groupNames",
+        system_names=frozenset({"administrators", "developers", "guests"}),
+        read_only_fields=("provisioningState", "builtIn"),
+    ),
+    Kind(
+        name="gateway",
+        arm_path="gateways/{0}",
+        info_path="gateways/{0}/gatewayInformation.json",
+        config_key="gateways",
+        v6_config_key="gatewayNames",
+        system_names=frozenset({"managed"}),
+        in_workspace=False,
+    ),
+    Kind(
+        name="product",
+        arm_path="products/{0}",
+        info_path="products/{0}/productInformation.json",
+        config_key="products",
+        v6_config_key="productNames",
+    ),
+    Kind(
+        name="api",
+        arm_path="apis/{0}",
+        info_path="apis/{0}/apiInformation.json",
+        config_key="apis",
+        v6_config_key="apiNames",
+        references=(Reference("properties.apiVersionSetId", ("version-set",)),),
+        read_only_fields=("provisioningState", "isOnline", "apiVersionSet", "format", "value"),
+        set_fields=("properties.protocols",),
+        lro=True,
+    ),
+    Kind(
+        name="api-specification",
+        arm_path="apis/{0}",
+        parent="api",
+        content_path="apis/{0}/specification.*",
+        content_kind="specification",
+        special="specification",
+        etag=False,
+    ),
+    _policy("api-policy", "apis/{0}/policies/policy", "api", "apis/{0}/policy.xml"),
+    Kind(
+        name="api-operation",
+        arm_path="apis/{0}/operations/{1}",
+        parent="api",
+        config_key="operations",
+        in_tree=False,
+        extract=False,
+        depends_on_kinds=("api-specification",),
+    ),
+    _policy(
+        "api-operation-policy",
+        "apis/{0}/operations/{1}/policies/policy",
+        "api-operation",
+        "apis/{0}/operations/{1}/policy.xml",
+    ),
+    Kind(
+        name="api-schema",
+        arm_path="apis/{0}/schemas/{1}",
+        parent="api",
+        info_path="apis/{0}/schemas/{1}/apiSchemaInformation.json",
+        config_key="schemas",
+        lro=True,
+    ),
+    Kind(
+        name="api-diagnostic",
+        arm_path="apis/{0}/diagnostics/{1}",
+        parent="api",
+        info_path="apis/{0}/diagnostics/{1}/diagnosticInformation.json",
+        config_key="diagnostics",
+        references=(Reference("properties.loggerId", ("logger",)),),
+    ),
+    Kind(
+        name="api-release",
+        arm_path="apis/{0}/releases/{1}",
+        parent="api",
+        info_path="apis/{0}/releases/{1}/apiReleaseInformation.json",
+        config_key="releases",
+        references=(Reference("properties.apiId", ("api",)),),
+        read_only_fields=("provisioningState", "createdDateTime", "updatedDateTime"),
+    ),
+    Kind(
+        name="tag-api",
+        arm_path="apis/{1}/tags/{0}",
+        workspace_arm_path="tags/{0}/apiLinks/{1}",
+        parent="tag",
+        info_path="tags/{0}/apis/{1}/tagApiInformation.json",
+        legacy_info_paths=("apis/{1}/tags/{0}/apiTagInformation.json",),
+        legacy_arrays=("apis/{1}/tags.json",),
+        link=("tag", "api"),
+        config_key="apis",
+        etag=False,
+        body_compared=False,
+    ),
+    Kind(
+        name="tag-product",
+        arm_path="products/{1}/tags/{0}",
+        workspace_arm_path="tags/{0}/productLinks/{1}",
+        parent="tag",
+        info_path="tags/{0}/products/{1}/tagProductInformation.json",
+        legacy_info_paths=("products/{1}/tags/{0}/productTagInformation.json",),
+        legacy_arrays=("products/{1}/tags.json",),
+        link=("tag", "product"),
+        config_key="products",
+        etag=False,
+        body_compared=False,
+    ),
+    _policy("product-policy", "products/{0}/policies/policy", "product", "products/{0}/policy.xml"),
+    Kind(
+        name="product-api",
+        arm_path="products/{0}/apis/{1}",
+        workspace_arm_path="products/{0}/apiLinks/{1}",
+        parent="product",
+        info_path="products/{0}/apis/{1}/productApiInformation.json",
+        legacy_arrays=("products/{0}/apis.json",),
+        link=("product", "api"),
+        config_key="apis",
+        etag=False,
+        body_compared=False,
+    ),
+    Kind(
+        name="product-group",
+        arm_path="products/{0}/groups/{1}",
+        workspace_arm_path="products/{0}/groupLinks/{1}",
+        parent="product",
+        info_path="products/{0}/groups/{1}/productGroupInformation.json",
+        legacy_arrays=("products/{0}/groups.json",),
+        link=("product", "group"),
+        config_key="groups",
+        etag=False,
+        body_compared=False,
+    ),
+    Kind(
+        name="gateway-api",
+        arm_path="gateways/{0}/apis/{1}",
+        parent="gateway",
+        info_path="gateways/{0}/apis/{1}/gatewayApiInformation.json",
+        legacy_arrays=("gateways/{0}/apis.json",),
+        link=("gateway", "api"),
+        config_key="apis",
+        etag=False,
+        body_compared=False,
+        in_workspace=False,
+    ),
+    Kind(
+        name="subscription",
+        arm_path="subscriptions/{0}",
+        info_path="subscriptions/{0}/subscriptionInformation.json",
+        config_key="subscriptions",
+        v6_config_key="subscriptionNames",
+        references=(Reference("properties.scope", ("product", "api")),),
+        system_names=frozenset({"master"}),
+        secret_fields=("properties.primaryKey", "properties.secondaryKey"),
+        read_only_fields=(
+            "provisioningState",
+            "createdDate",
+            "startDate",
+            "endDate",
+            "notificationDate",
+            "stateComment",
+        ),
+    ),
+)
+
+KIND_BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
+
+
+def kind(name: str) -> Kind:
+    """The row for a kind name; a KeyError here is a bug, not a user error."""
+    return KIND_BY_NAME[name]
+
+
+def fill(template: str, names: Iterable[str], workspace: str | None = None) -> str:
+    """Fill a path template with a name path (and the workspace, when the template has one)."""
+    values = tuple(names)
+    result = template.replace("{ws}", workspace or "")
+    for index, value in enumerate(values):
+        result = result.replace("{%d}" % index, value)
+    return result
+
+
+def dependency_edges() -> dict[str, set[str]]:
+    """Kind-level edges: for each kind, the kinds that must exist before it can be put.
+
+    Derived from parents, link ends, references and the content references a kind may carry
+    (policies name named values, fragments, backends and loggers). Resource-level ordering
+    (which fragment before which) refines this in the plan; this table gives the coarse order.
+    """
+    edges: dict[str, set[str]] = {k.name: set() for k in KINDS}
+    for row in KINDS:
+        if row.parent:
+            edges[row.name].add(row.parent)
+        if row.link:
+            edges[row.name].update(row.link)
+        for ref in row.references:
+            edges[row.name].update(t for t in ref.targets if t != row.name)
+        edges[row.name].update(d for d in row.depends_on_kinds if d != row.name)
+    # everything in a workspace needs its workspace first
+    for row in KINDS:
+        if row.in_workspace and row.name != "workspace":
+            edges[row.name].add("workspace")
+    return edges
+
+
+@lru_cache(maxsize=1)
+def levels() -> tuple[tuple[str, ...], ...]:
+    """Kinds grouped by dependency level (Kahn's sort); a cycle is reported with its members."""
+    edges = dependency_edges()
+    remaining = {k: set(v) for k, v in edges.items()}
+    order = [k.name for k in KINDS]
+    result: list[tuple[str, ...]] = []
+    while remaining:
+        ready = [name for name in order if name in remaining and not remaining[name]]
+        if not ready:
+            raise RuntimeError(f"cycle in the kind table among: {sorted(remaining)}")
+        result.append(tuple(ready))
+        for name in ready:
+            del remaining[name]
+        for deps in remaining.values():
+            deps.difference_update(ready)
+    return tuple(result)
+
+
+def level_of(name: str) -> int:
+    """The dependency level of a kind (0 = needs nothing)."""
+    for index, group in enumerate(levels()):
+        if name in group:
+            return index
+    raise KeyError(name)
+
+
+__all__.append("level_of")
