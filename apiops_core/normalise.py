@@ -1,0 +1,239 @@
+"""One normaliser for resource bodies, used both ways: extract writes its output, plan compares with it.
+
+Using the same function on both sides is what makes "extract, then plan" report no changes:
+whatever the service adds or reshapes (read-only fields, absolute ids, nulls, set-like lists in
+random order) is removed or canonicalised identically for the tree and for the instance.
+
+Unlike the .NET tool (DTO whitelisting, Azure/apiops #91) EVERY property the service returns is
+kept, except what the kind table marks as read-only or secret; unknown and future properties
+survive a round trip.
+"""
+
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .kinds import Kind
+from .model import ResourceKey, canonical_json
+
+__all__ = [
+    "normalise_body",
+    "relative_id",
+    "same_body",
+    "body_differences",
+    "SERVICE_ID_PATTERN",
+]
+
+#: an id of (something inside) an APIM instance; the instance part is what ``relative_id`` removes
+SERVICE_ID_PATTERN = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ApiManagement/service/[^/]+(?=/|$)",
+    re.IGNORECASE,
+)
+
+#: read-only values nested deeper than the top level of ``properties`` (paths relative to it).
+#: Kept here rather than in the kind table because they only matter to normalisation.
+_NESTED_READ_ONLY: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "named-value": ("keyVault.lastStatus",),
+    }
+)
+
+#: for links whose v7 file carries the link's name and the id of its far end
+_LINK_ID_FIELD: Mapping[str, str] = MappingProxyType(
+    {
+        "product-group": "groupId",
+        "product-api": "apiId",
+        "tag-api": "apiId",
+        "tag-product": "productId",
+        "gateway-api": "apiId",
+    }
+)
+
+#: the collection an end of a link lives in, to rebuild ``/groups/<g>`` when the service gave no id
+_COLLECTION_OF: Mapping[str, str] = MappingProxyType(
+    {"group": "groups", "api": "apis", "product": "products"}
+)
+
+
+def relative_id(value: str) -> str:
+    """Make an APIM id service-relative (``/subscriptions/…/service/s/loggers/y`` → ``/loggers/y``).
+
+    The match is case-insensitive (ARM returns ``/resourcegroups/`` sometimes); any other string
+    is returned unchanged, so it is safe to apply to values that may or may not be ids.
+    """
+    if not isinstance(value, str):
+        return value
+    match = SERVICE_ID_PATTERN.match(value)
+    if not match:
+        return value
+    rest = value[match.end():]
+    return rest if rest else "/"
+
+
+def _relativise(value: Any) -> Any:
+    if isinstance(value, str):
+        return relative_id(value)
+    if isinstance(value, list):
+        return [_relativise(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _relativise(v) for k, v in value.items()}
+    return value
+
+
+def _drop_nulls(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
+def _strip_prefix(path: str) -> str:
+    return path[len("properties."):] if path.startswith("properties.") else path
+
+
+def _remove_path(properties: dict[str, Any], path: str) -> None:
+    """Remove a dotted path (relative to properties); ``[]`` steps into every list item."""
+    head, _, rest = path.partition(".")
+    if head.endswith("[]"):
+        items = properties.get(head[:-2])
+        if isinstance(items, list) and rest:
+            for item in items:
+                if isinstance(item, dict):
+                    _remove_path(item, rest)
+        return
+    if not rest:
+        properties.pop(head, None)
+        return
+    child = properties.get(head)
+    if isinstance(child, dict):
+        _remove_path(child, rest)
+        if not child:
+            properties.pop(head, None)
+
+
+def _sort_path(properties: dict[str, Any], path: str) -> None:
+    head, _, rest = path.partition(".")
+    if not rest:
+        value = properties.get(head)
+        if isinstance(value, list):
+            properties[head] = sorted(value, key=lambda v: canonical_json(v).casefold())
+        return
+    child = properties.get(head)
+    if isinstance(child, dict):
+        _sort_path(child, rest)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _link_body(key: ResourceKey, row: Kind, body: Mapping[str, Any], properties: Mapping[str, Any]) -> dict[str, Any]:
+    """The v7 link file: ``{}``, or ``{"name", "properties": {"<end>Id"}}`` for product-group and workspace links."""
+    if row.name != "product-group" and key.workspace is None:
+        return {}
+    id_field = _LINK_ID_FIELD.get(row.name)
+    if id_field is None:
+        return {}
+    far_end = row.link[1] if row.link else ""
+    target = properties.get(id_field)
+    if not isinstance(target, str) or not target:
+        collection = _COLLECTION_OF.get(far_end, far_end + "s")
+        scope = f"/workspaces/{key.workspace}" if key.workspace else ""
+        target = f"{scope}/{collection}/{key.names[-1]}"
+    name = body.get("name") if isinstance(body.get("name"), str) and body.get("name") else key.names[-1]
+    return {"name": name, "properties": {id_field: relative_id(target)}}
+
+
+def normalise_body(key: ResourceKey, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"properties": {...}}`` as the artifacts tree stores it (see the module docstring).
+
+    Removes: read-only fields, secret fields (a secret named value keeps ``secret: true`` and
+    loses ``value``; a non-secret one keeps its value), nulls, a blank ``serviceUrl``, and for
+    kinds whose text lives in an owned file (policies, fragments) the ``format``/``value`` pair.
+    Makes ids service-relative and sorts set-like lists. Link kinds get their v7 file body.
+    """
+    row = key.row
+    raw_properties = body.get("properties") if isinstance(body, Mapping) else None
+    properties: dict[str, Any] = _copy(raw_properties) if isinstance(raw_properties, Mapping) else {}
+    if row.is_link:
+        return _link_body(key, row, body, properties)
+    if row.special == "specification":
+        return {}
+    properties = _drop_nulls(properties)
+    for field_name in row.read_only_fields:
+        _remove_path(properties, _strip_prefix(field_name))
+    for field_name in _NESTED_READ_ONLY.get(row.name, ()):
+        _remove_path(properties, field_name)
+    for field_name in row.secret_fields:
+        relative = _strip_prefix(field_name)
+        if row.name == "named-value" and relative == "value" and properties.get("secret") is not True:
+            continue  # a plain named value's value is configuration, not a secret
+        _remove_path(properties, relative)
+    if row.content_kind == "policy":
+        properties.pop("value", None)
+        properties.pop("format", None)
+    service_url = properties.get("serviceUrl")
+    if isinstance(service_url, str) and not service_url.strip():
+        properties.pop("serviceUrl")
+    properties = _relativise(properties)
+    for field_name in row.set_fields:
+        _sort_path(properties, _strip_prefix(field_name))
+    return {"properties": properties}
+
+
+def _fold_ids(value: Any) -> Any:
+    """Lower-case service-relative ids so ``/apis/Echo`` equals ``/apis/echo`` (ARM names are case-insensitive)."""
+    if isinstance(value, str) and value.startswith("/") and " " not in value:
+        return value.casefold()
+    if isinstance(value, list):
+        return [_fold_ids(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _fold_ids(v) for k, v in value.items()}
+    return value
+
+
+def body_differences(
+    key: ResourceKey, desired: Mapping[str, Any], current: Mapping[str, Any], *, subset: bool = True
+) -> list[str]:
+    """Dotted paths (``properties.serviceUrl``) whose normalised values differ; never the values.
+
+    With ``subset`` (the default) a property the tree does not mention is not a difference: the
+    service fills defaults (``subscriptionRequired``, ``apiRevision`` …) the tree may omit.
+    Secret fields are removed from both sides first, so secrets never show up in a plan diff.
+    """
+    row = key.row
+    if not row.body_compared:
+        return []
+    left = _fold_ids(normalise_body(key, desired))
+    right = _fold_ids(normalise_body(key, current))
+    found: list[str] = []
+    _diff(left, right, "", subset, found)
+    return found
+
+
+def _diff(left: Any, right: Any, path: str, subset: bool, found: list[str]) -> None:
+    if isinstance(left, Mapping) and isinstance(right, Mapping):
+        names = set(left) if subset else set(left) | set(right)
+        for name in sorted(names):
+            child = f"{path}.{name}" if path else str(name)
+            if name not in right:
+                found.append(child)
+            elif name not in left:
+                found.append(child)
+            else:
+                _diff(left[name], right[name], child, subset, found)
+        return
+    if canonical_json(left) != canonical_json(right):
+        found.append(path or "(body)")
+
+
+def same_body(key: ResourceKey, desired: Mapping[str, Any], current: Mapping[str, Any], *, subset: bool = True) -> bool:
+    """True when ``desired`` and ``current`` mean the same (see :func:`body_differences`)."""
+    return not body_differences(key, desired, current, subset=subset)
