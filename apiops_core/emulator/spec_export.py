@@ -89,7 +89,11 @@ class _ApiView:
         self.description = str(self.props.get("description") or "")
         self.version = str(self.props.get("apiVersion") or "1.0")
         self.path = str(self.props.get("path") or "").strip("/")
-        self.base_url = server_url.rstrip("/") + ("/" + self.path if self.path else "")
+        base = server_url.rstrip("/")
+        # accept a gateway URL that already ends with the API path (tolerated, not doubled)
+        if self.path and not base.lower().endswith("/" + self.path.lower()):
+            base += "/" + self.path
+        self.base_url = base
         self.protocols = [p for p in (self.props.get("protocols") or ["https"]) if p in ("http", "https")]
         self.subscription_required = self.props.get("subscriptionRequired", True) is not False
         names = self.props.get("subscriptionKeyParameterNames") or {}

@@ -167,3 +167,10 @@ def test_link_format_names_are_accepted(openapi_yaml):
     api = _stored(original, "c", "c")
     assert export_definition("openapi+json-link", api, original.operations, [], server_url=SERVER) == \
         export_definition("openapi+json", api, original.operations, [], server_url=SERVER)
+
+
+def test_server_url_already_ending_with_path_is_not_doubled(openapi_yaml):
+    original = import_definition("openapi", openapi_yaml, api_name="conference")
+    api = _stored(original, "c", "conf")
+    with_path = export_definition("openapi", api, original.operations, [], server_url=f"{SERVER}/conf")
+    assert with_path == export_definition("openapi", api, original.operations, [], server_url=SERVER)
