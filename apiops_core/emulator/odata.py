@@ -49,7 +49,7 @@ def _field_value(item: dict[str, Any], path: str) -> Any:
     parts = path.split("/")
     if parts[0].lower() == "properties":
         parts = parts[1:]
-    current: Any = item.get("properties", {})
+    current: Any = item.get("properties", item)
     for part in parts:
         if not isinstance(current, dict):
             return None

@@ -130,3 +130,9 @@ class Store:
     def close(self) -> None:
         if self._persistence is not None:
             self._persistence.close()
+
+
+def delete_collection(store: Store, coll: str) -> None:
+    """Remove a whole collection and everything below its entities."""
+    for entity in store.list(coll):
+        store.delete(coll, entity.name)

@@ -1,0 +1,231 @@
+"""APIs: revisions (``;rev=N``), releases, definition import on PUT and export on GET.
+
+Why this needs its own behaviour: an API id names its current revision, a revision id names one
+revision; releases and ``isCurrent`` switch which one is current; DELETE must refuse to orphan
+revisions unless ``deleteRevisions=true``; PUT with ``format``/``value`` imports a definition.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from . import plugins
+from .behavior import Behavior
+from .blobs import PREFIX as BLOB_PREFIX
+from .context import Ctx, now_iso, ref_name, relative_ref
+from .errors import ArmError, bad_request, validation_error
+from .http import Response
+from .locate import split_revision
+from .references import remove_references
+from .store import Entity, delete_collection
+
+# Import formats whose value is a URL, and the inline format the importer understands for them.
+LINK_FORMATS = {"openapi-link": "openapi", "openapi+json-link": "openapi+json", "swagger-link-json": "swagger-json",
+                "wadl-link-json": "wadl-xml", "wsdl-link": "wsdl", "graphql-link": "graphql-link",
+                "odata-link": "odata", "grpc-link": "grpc"}
+# Export formats: requested ?format= -> (exporter format, ``format`` echoed in the result).
+EXPORT_FORMATS = {"openapi-link": ("openapi", "openapi-link"), "openapi+json-link": ("openapi+json", "openapi+json-link"),
+                  "swagger-link": ("swagger", "swagger-link-json"), "wadl-link": ("wadl", "wadl-link-json"),
+                  "wsdl-link": ("wsdl", "wsdl-link+xml")}
+_IMPORT_ONLY_PROPERTIES = ("format", "value", "wsdlSelector", "translateRequiredQueryParameters")
+
+
+def revisions_of(ctx: Ctx, apis_coll: str, base: str) -> list[Entity]:
+    prefix = base.lower() + ";rev="
+    return [e for e in ctx.store.list(apis_coll) if e.name.lower().startswith(prefix)]
+
+
+def switch_current(ctx: Ctx, apis_coll: str, base: str, new_rev: str) -> None:
+    """Make revision ``new_rev`` current (what a release or ``isCurrent: true`` does)."""
+    index = ctx.env.revisions
+    old_rev = index.current(apis_coll, base)
+    target = ctx.store.get(apis_coll, f"{base};rev={new_rev}")
+    if target is None:
+        raise validation_error("apiId", f"Revision {new_rev} of API '{base}' does not exist.")
+    if old_rev is not None and old_rev != new_rev:
+        old = ctx.store.get(apis_coll, f"{base};rev={old_rev}")
+        if old is not None:
+            old.properties["isCurrent"] = False
+            ctx.store.put(apis_coll, Entity(old.name, old.properties, ctx.store.new_etag(), old.extra))
+    if not target.properties.get("isCurrent"):
+        target.properties["isCurrent"] = True
+        ctx.store.put(apis_coll, Entity(target.name, target.properties, ctx.store.new_etag(), target.extra))
+    index.set_current(apis_coll, base, new_rev)
+
+
+def _fetch_link(ctx: Ctx, url: str) -> str:
+    document = ctx.env.blobs.resolve_url(url, ctx.env.own_hosts)
+    if document is None:
+        raise validation_error("value", f"The emulator cannot download '{url}': only links it serves itself "
+                                        f"({ctx.env.base_url()}{BLOB_PREFIX}...) can be imported.")
+    return document[0]
+
+
+class ApiBehavior(Behavior):
+    def storage_name(self, ctx: Ctx, entity_id: str) -> str:
+        return ctx.env.locator.api_key(ctx.target.coll_key, entity_id)
+
+    def display_name(self, ctx: Ctx, entity: Entity) -> str:
+        return split_revision(entity.name)[0] if entity.properties.get("isCurrent") else entity.name
+
+    def prepare(self, ctx: Ctx, props: dict[str, Any], existing: Entity | None, *, patch: bool):
+        apis_coll = ctx.target.coll_key
+        storage = self.storage_name(ctx, ctx.target.entity_id or "")
+        base, rev = split_revision(storage)
+        scratch = ctx.scratch
+        if not patch:
+            source_ref = props.get("sourceApiId")
+            if existing is None and isinstance(source_ref, str) and source_ref:
+                source_key = self._source_key(ctx, source_ref)
+                source = ctx.store.get(apis_coll, source_key) if source_key else None
+                if source is None:
+                    raise validation_error("sourceApiId", f"Source API '{source_ref}' does not exist.")
+                merged = copy.deepcopy(source.properties)
+                for key in ("isCurrent", "apiRevision", "apiRevisionDescription", "provisioningState"):
+                    merged.pop(key, None)
+                merged.update(props)
+                props = merged
+                scratch["copy_from"] = f"{apis_coll}/{source.name}"
+            fmt, value = props.get("format"), props.get("value")
+            if fmt and value is not None:
+                scratch["import"] = self._import(ctx, str(fmt), value, base, props.get("wsdlSelector"))
+                imported = copy.deepcopy(scratch["import"].properties or {})
+                imported.update({k: v for k, v in props.items() if k not in _IMPORT_ONLY_PROPERTIES})
+                props = imported
+            api_type = props.pop("apiType", None)
+            if api_type and "type" not in props:
+                props["type"] = api_type
+            for key in _IMPORT_ONLY_PROPERTIES:
+                props.pop(key, None)
+        current = ctx.env.revisions.current(apis_coll, base)
+        wants_current = props.get("isCurrent") is True
+        if existing is None:
+            props["isCurrent"] = current is None
+        else:
+            props["isCurrent"] = bool(existing.properties.get("isCurrent"))
+        if wants_current and not props["isCurrent"]:
+            scratch["make_current"] = (apis_coll, base, rev)
+        props["apiRevision"] = rev
+        props, extra = super().prepare(ctx, props, existing, patch=patch)
+        if not props.get("displayName") and not ctx.env.lenient:
+            raise validation_error("displayName", "'displayName' is required.")
+        extra.setdefault("created", now_iso())
+        extra["updated"] = now_iso()
+        return props, extra
+
+    @staticmethod
+    def _source_key(ctx: Ctx, source_ref: str) -> str | None:
+        name = ref_name(source_ref, "apis")
+        if name is None:
+            return None
+        return ctx.env.locator.api_key(ctx.target.coll_key, name)
+
+    def _import(self, ctx: Ctx, fmt: str, value: Any, api_name: str, wsdl_selector: Any):
+        module = plugins.spec_import()
+        if module is None:
+            raise bad_request("Definition import is not available in this emulator build.")
+        text = str(value)
+        if fmt in LINK_FORMATS:
+            text = _fetch_link(ctx, text)
+            fmt = LINK_FORMATS[fmt]
+        try:
+            return module.import_definition(fmt, text, api_name=api_name,
+                                            wsdl_selector=wsdl_selector if isinstance(wsdl_selector, dict) else None)
+        except ValueError as error:
+            raise ArmError(400, "ValidationError", str(error)) from None
+
+    def after_put(self, ctx: Ctx, entity: Entity, created: bool) -> None:
+        apis_coll = ctx.target.coll_key
+        base, rev = split_revision(entity.name)
+        if entity.properties.get("isCurrent"):
+            ctx.env.revisions.set_current(apis_coll, base, rev or "1")
+        entity_path = f"{apis_coll}/{entity.name.lower()}"
+        copy_from = ctx.scratch.get("copy_from")
+        if copy_from:
+            source_prefix = copy_from.lower()
+            for coll in ctx.store.collections_under(source_prefix):
+                target_coll = entity_path + coll[len(source_prefix):]
+                for child in ctx.store.list(coll):
+                    ctx.store.put(target_coll, Entity(child.name, copy.deepcopy(child.properties),
+                                                      ctx.store.new_etag(), copy.deepcopy(child.extra)))
+        imported = ctx.scratch.get("import")
+        if imported is not None:
+            for child_coll, items in (("operations", imported.operations), ("schemas", imported.schemas)):
+                coll = f"{entity_path}/{child_coll}"
+                delete_collection(ctx.store, coll)
+                for item in items or []:
+                    ctx.store.put(coll, Entity(item["name"], copy.deepcopy(item.get("properties", {})),
+                                               ctx.store.new_etag()))
+        if "make_current" in ctx.scratch:
+            switch_current(ctx, *ctx.scratch["make_current"])
+            entity.properties["isCurrent"] = True
+
+    def get(self, ctx: Ctx, entity: Entity) -> Response | None:
+        if str(ctx.request.query.get("export", "")).lower() != "true":
+            return None
+        requested = ctx.request.query.get("format", "")
+        if requested not in EXPORT_FORMATS:
+            raise bad_request(f"Unsupported export format '{requested}'. Use one of: {', '.join(EXPORT_FORMATS)}.")
+        module = plugins.spec_export()
+        if module is None:
+            raise bad_request("Definition export is not available in this emulator build.")
+        fmt, echoed = EXPORT_FORMATS[requested]
+        entity_path = f"{ctx.target.coll_key}/{entity.name.lower()}"
+        api_body = ctx.body(entity, self.render(ctx, entity), name=ctx.target.entity_id)
+        child = f"{ctx.target.display_parent}/{ctx.target.entity_id}"
+        operations = [ctx.body(op, copy.deepcopy(op.properties), display_parent=f"{child}/operations")
+                      for op in ctx.store.list(f"{entity_path}/operations")]
+        schemas = [ctx.body(schema, copy.deepcopy(schema.properties), display_parent=f"{child}/schemas")
+                   for schema in ctx.store.list(f"{entity_path}/schemas")]
+        server_url = f"https://{ctx.env.service.service_name}.azure-api.net/{entity.properties.get('path', '')}".rstrip("/")
+        try:
+            text, content_type = module.export_definition(fmt, api_body, operations, schemas, server_url=server_url)
+        except ValueError as error:
+            raise ArmError(400, "ValidationError", str(error)) from None
+        token = ctx.env.blobs.put(text, content_type)
+        link = f"{ctx.env.base_url()}{BLOB_PREFIX}{token}"
+        return Response.json_body(200, {"id": api_body["id"], "format": echoed, "value": {"link": link}})
+
+    def before_delete(self, ctx: Ctx, entity: Entity) -> None:
+        base, _ = split_revision(entity.name)
+        others = [e for e in revisions_of(ctx, ctx.target.coll_key, base) if e.name.lower() != entity.name.lower()]
+        delete_all = str(ctx.request.query.get("deleteRevisions", "")).lower() == "true"
+        ctx.scratch["delete_others"] = others if delete_all else []
+        if entity.properties.get("isCurrent") and others and not delete_all:
+            raise bad_request(f"API '{base}' has other revisions; delete them first or pass deleteRevisions=true.",
+                              "ValidationError")
+
+    def after_delete(self, ctx: Ctx, entity: Entity) -> None:
+        apis_coll = ctx.target.coll_key
+        base, _ = split_revision(entity.name)
+        for other in ctx.scratch.get("delete_others", []):
+            ctx.store.delete(apis_coll, other.name)
+        if entity.properties.get("isCurrent"):
+            ctx.env.revisions.forget(apis_coll, base)
+        if not revisions_of(ctx, apis_coll, base):
+            ctx.store.delete_children(f"{apis_coll}/{base}")
+            remove_references(ctx, "apis", base, ctx.target.scope_key)
+
+
+class ReleaseBehavior(Behavior):
+    """A release makes the revision named by its ``apiId`` the current one."""
+
+    def prepare(self, ctx: Ctx, props: dict[str, Any], existing: Entity | None, *, patch: bool):
+        props, extra = super().prepare(ctx, props, existing, patch=patch)
+        api_ref = props.get("apiId")
+        apis_coll, api_storage, _ = ctx.target.parents[-1]
+        base = split_revision(api_storage)[0]
+        if isinstance(api_ref, str) and api_ref:
+            name = ref_name(relative_ref(ctx.service_id, api_ref), "apis") or ""
+            ref_base, rev = split_revision(name)
+            if ref_base.lower() != base.lower():
+                raise validation_error("apiId", f"Release apiId must reference a revision of API '{base}'.")
+            if rev is not None:
+                if ctx.store.get(apis_coll, f"{base};rev={rev}") is None:
+                    raise validation_error("apiId", f"Revision {rev} of API '{base}' does not exist.")
+                ctx.scratch["release"] = (apis_coll, base, rev)
+        return props, extra
+
+    def after_put(self, ctx: Ctx, entity: Entity, created: bool) -> None:
+        if "release" in ctx.scratch:
+            switch_current(ctx, *ctx.scratch["release"])
