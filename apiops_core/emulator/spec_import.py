@@ -19,7 +19,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 from xml.sax.saxutils import quoteattr as _xml_quoteattr
 
@@ -913,14 +913,3 @@ def _import_graphql(text: str, api_name: str) -> ImportedApi:
                        schemas=[{"name": "graphql", "properties": {"contentType": GRAPHQL_CT,
                                                                   "document": {"value": text}}}])
 
-
-def iter_operation_parameters(op: dict) -> Iterable[tuple[str, dict]]:
-    """(location, parameter) pairs of an ARM operation: template, query, header."""
-    props = op.get("properties", op)
-    for p in props.get("templateParameters") or []:
-        yield "template", p
-    request = props.get("request") or {}
-    for p in request.get("queryParameters") or []:
-        yield "query", p
-    for p in request.get("headers") or []:
-        yield "header", p
