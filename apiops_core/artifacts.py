@@ -1,0 +1,802 @@
+"""The artifacts tree ↔ ``State``: the one reader and the one writer of Azure/apiops folders.
+
+Why one module: extract writes exactly what publish reads back, so both directions use the same
+path templates (``kinds.KINDS``) and the same rules for names, secrets and encodings.
+
+Reading accepts every layout users keep in Git:
+
+- v7 (Azure/apiops ≥ 7): tag links under ``tags/<t>/apis|products/...``, ``workspaces/<ws>/...``;
+- v6: link folders in the other direction (``apis/<a>/tags/<t>/apiTagInformation.json``) via
+  ``Kind.legacy_info_paths``;
+- v5: association arrays (``products/<p>/apis.json`` = ``[{"name": "a"}, "b", ...]``) via
+  ``Kind.legacy_arrays``, and ``apiVersionSetInformation.json``;
+- apiops-cli: full ARM bodies (``id``/``type``/``name``, explicit nulls) are reduced to
+  ``{"properties": ...}``; ``operationInformation.json`` is ignored (operations come from the
+  specification).
+
+Legacy forms are merged (a stale v5 array and a v6 folder for the same link are a union).
+Writing always produces the v7 layout and never destroys anything on failure: the new tree is
+built beside the root and swapped in only when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets as _secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from .errors import ArtifactError
+from .kinds import KIND_BY_NAME, KINDS, SPEC_EXTENSIONS, WORKSPACE_PREFIX, Kind, fill
+from .model import Resource, ResourceKey, SourceLocation, State
+
+__all__ = [
+    "TreeRead",
+    "WriteResult",
+    "PathMatch",
+    "read_tree",
+    "load_tree",
+    "write_tree",
+    "render_files",
+    "paths_of",
+    "key_for_path",
+    "match_path",
+    "check_name",
+    "name_problem",
+    "dump_json",
+    "decode_text",
+    "spec_format",
+    "SPEC_EXT_FOR_FORMAT",
+    "drop_secrets",
+]
+
+#: the file extension a specification is written with, by ARM import format
+SPEC_EXT_FOR_FORMAT: dict[str, str] = {
+    "openapi": "yaml",
+    "openapi+json": "json",
+    "swagger-json": "json",
+    "wadl-xml": "wadl",
+    "wsdl": "wsdl",
+    "graphql": "graphql",
+}
+
+_BOM = b"\xef\xbb\xbf"
+_WINDOWS_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"COM{i}" for i in range(1, 10)] + [f"LPT{i}" for i in range(1, 10)]
+)
+_FORBIDDEN_CHARS = set('/\\:*?"<>|')
+
+
+# ---------------------------------------------------------------------------------------------
+# names
+# ---------------------------------------------------------------------------------------------
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a folder name on both Windows and Linux (None when it can).
+
+    Resource names become folder names; a name that escapes the folder (``..``, ``/``) or that
+    Windows cannot check out (``CON``, ``a:b``, trailing dot) would corrupt the repository for
+    part of the team. ``;rev=N`` (API revisions) is valid and kept.
+    """
+    if not isinstance(name, str) or name == "":
+        return "is empty"
+    if name in (".", ".."):
+        return f"is {name!r}, which would escape the folder"
+    bad = sorted({c for c in name if c in _FORBIDDEN_CHARS})
+    if bad:
+        return "contains " + " ".join(repr(c) for c in bad) + ", which is not allowed in a file name"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "contains a control character"
+    if name[-1] in ". ":
+        return "ends with a dot or a space, which Windows drops"
+    stem = name.split(".", 1)[0].rstrip(" ").upper()
+    if stem in _WINDOWS_RESERVED:
+        return f"is the reserved Windows device name {stem}"
+    if len(name.encode("utf-8")) > 255:
+        return "is longer than 255 bytes"
+    return None
+
+
+def check_name(name: str, *, what: str = "resource name") -> None:
+    """Raise ``ArtifactError`` when ``name`` is not a safe file name (see ``name_problem``)."""
+    problem = name_problem(name)
+    if problem:
+        raise ArtifactError(f"{what} {name!r} {problem}")
+
+
+# ---------------------------------------------------------------------------------------------
+# path templates
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PathMatch:
+    """What an artifact path is: its kind, names, scope, and the role the file plays.
+
+    ``role`` is ``info`` (v7 information file), ``legacy-info`` (v5/v6 information file),
+    ``content`` (policy.xml / specification.*) or ``array`` (a v5 association array). For an
+    ``array`` the names are those known from the path; ``fill_index`` is the position in the
+    name path that each array entry supplies.
+    """
+
+    kind: str
+    names: tuple[str, ...]
+    workspace: str | None
+    role: str
+    ext: str | None = None
+    fill_index: int | None = None
+
+    @property
+    def key(self) -> ResourceKey | None:
+        """The resource's key (None for arrays, which name many resources)."""
+        if self.role == "array":
+            return None
+        return ResourceKey(self.kind, self.names, self.workspace)
+
+    @property
+    def owner_key(self) -> ResourceKey:
+        """For arrays: the resource whose folder holds the array (``products/p/apis.json`` → product p)."""
+        if self.role != "array":
+            key = self.key
+            assert key is not None
+            return key
+        row = KIND_BY_NAME[self.kind]
+        assert row.link is not None
+        owner_kind = row.link[0] if self.fill_index == 1 else row.link[1]
+        return ResourceKey(owner_kind, self.names, self.workspace)
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    kind: str
+    role: str
+    regex: re.Pattern[str]
+    arity: int
+    fill_index: int | None
+    workspace: bool
+
+
+def _compile(template: str, workspace: bool) -> re.Pattern[str]:
+    parts = re.split(r"(\{\d+\}|\*)", template)
+    out = []
+    for part in parts:
+        m = re.fullmatch(r"\{(\d+)\}", part)
+        if m:
+            out.append(f"(?P<n{m.group(1)}>[^/]+)")
+        elif part == "*":
+            out.append("(?P<ext>[^/.]+)")
+        else:
+            out.append(re.escape(part))
+    prefix = re.escape("workspaces/") + "(?P<ws>[^/]+)/" if workspace else ""
+    return re.compile(prefix + "".join(out))
+
+
+def _patterns() -> tuple[_Pattern, ...]:
+    found: list[_Pattern] = []
+    for row in KINDS:
+        if not row.in_tree:
+            continue
+        scopes = ([False] if row.in_service else []) + ([True] if row.in_workspace else [])
+        for ws in scopes:
+            entries: list[tuple[str, str]] = []
+            if row.info_path:
+                entries.append((row.info_path, "info"))
+            entries += [(t, "legacy-info") for t in row.legacy_info_paths]
+            if row.content_path:
+                entries.append((row.content_path, "content"))
+            for template, role in entries:
+                found.append(_Pattern(row.name, role, _compile(template, ws), row.arity, None, ws))
+            for template in row.legacy_arrays:
+                present = {int(i) for i in re.findall(r"\{(\d+)\}", template)}
+                missing = [i for i in range(row.arity) if i not in present]
+                found.append(_Pattern(row.name, "array", _compile(template, ws), row.arity, missing[0], ws))
+    return tuple(found)
+
+
+_PATTERNS = _patterns()  # derived from the immutable kind table; a tuple, never mutated
+
+
+def match_path(path: str) -> PathMatch | None:
+    """Map one artifact path (any accepted layout) to what it is, or None for a foreign file."""
+    for pattern in _PATTERNS:
+        m = pattern.regex.fullmatch(path)
+        if not m:
+            continue
+        groups = m.groupdict()
+        ext = groups.get("ext")
+        if ext is not None and ext not in SPEC_EXTENSIONS:
+            continue
+        if pattern.role == "array":
+            names = tuple(groups[f"n{i}"] for i in range(pattern.arity) if f"n{i}" in groups)
+        else:
+            names = tuple(groups[f"n{i}"] for i in range(pattern.arity))
+        return PathMatch(pattern.kind, names, groups.get("ws"), pattern.role, ext, pattern.fill_index)
+    return None
+
+
+def key_for_path(path: str) -> ResourceKey | None:
+    """The resource a changed file belongs to (for the Git-diff publisher), or None for foreign files.
+
+    Information, policy and specification files (v7, v6 and v5 names) map to their resource.
+    A v5 association array (``products/p/apis.json``) names *many* links: it maps to the resource
+    whose folder holds it (product ``p``); use ``match_path(path)`` to learn the link kind
+    (``.kind``) and diff the array's entries between revisions.
+    """
+    match = match_path(path)
+    if match is None:
+        return None
+    return match.owner_key
+
+
+def _scoped(template: str, workspace: str | None) -> str:
+    return (WORKSPACE_PREFIX + template) if workspace else template
+
+
+def paths_of(item: ResourceKey | Resource) -> list[str]:
+    """The files a resource owns in the v7 layout.
+
+    For a specification given as a bare key (extension unknown) every ``specification.<ext>``
+    candidate is returned, so callers checking ownership or existence see them all.
+    """
+    resource = item if isinstance(item, Resource) else None
+    key = item.key if isinstance(item, Resource) else item
+    row = key.row
+    if not row.in_tree:
+        return []
+    paths: list[str] = []
+    if row.info_path:
+        paths.append(fill(_scoped(row.info_path, key.workspace), key.names, key.workspace))
+    if row.content_path:
+        template = _scoped(row.content_path, key.workspace)
+        if "*" in template:
+            ext = _spec_ext(resource) if resource is not None else None
+            exts = [ext] if ext else list(SPEC_EXTENSIONS)
+            paths += [fill(template.replace("*", e), key.names, key.workspace) for e in exts]
+        else:
+            paths.append(fill(template, key.names, key.workspace))
+    return paths
+
+
+def _spec_ext(resource: Resource) -> str | None:
+    if resource.content_ext:
+        return resource.content_ext.lstrip(".")
+    if resource.content_format:
+        return SPEC_EXT_FOR_FORMAT.get(resource.content_format)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# decoding
+# ---------------------------------------------------------------------------------------------
+def decode_text(data: bytes, where: str) -> str:
+    """UTF-8 text with a leading BOM removed; line endings and everything else kept as is."""
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ArtifactError(f"file is not UTF-8 text (byte {exc.start})", path=where, line=line) from exc
+
+
+def _load_json(data: bytes, where: str) -> Any:
+    text = decode_text(data, where)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ArtifactError(
+            f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path=where, line=exc.lineno
+        ) from exc
+
+
+def spec_format(ext: str, text: str, where: str) -> str:
+    """The ARM import format of a specification file, from its extension and (for OpenAPI) content.
+
+    OpenAPI v2 JSON is ``swagger-json``; v3 JSON ``openapi+json``; YAML of either version is
+    ``openapi`` (APIM's YAML importer accepts v2 and v3). WADL/WSDL/GraphQL go by extension.
+    """
+    ext = ext.lower()
+    if ext == "wadl":
+        return "wadl-xml"
+    if ext == "wsdl":
+        return "wsdl"
+    if ext == "graphql":
+        return "graphql"
+    if ext == "json":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ArtifactError(f"invalid JSON specification: {exc.msg}", path=where, line=exc.lineno) from exc
+        version = _openapi_version(doc, where)
+        return "swagger-json" if version == "2" else "openapi+json"
+    # yaml / yml: look at the top-level version key first (fast path for large specs), else parse
+    quick = re.search(r"^(swagger|openapi)\s*:\s*['\"]?(\d)", text, re.MULTILINE)
+    if quick is None:
+        doc = _load_yaml_safe(text, where)
+        _openapi_version(doc, where)
+    return "openapi"
+
+
+def _openapi_version(doc: Any, where: str) -> str:
+    if isinstance(doc, Mapping):
+        if "swagger" in doc:
+            return "2"
+        if "openapi" in doc:
+            return "3"
+    raise ArtifactError("specification is neither OpenAPI v2 (swagger: '2.0') nor v3 (openapi: 3.x)", path=where, line=1)
+
+
+def _load_yaml_safe(text: str, where: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        return YAML(typ="safe", pure=True).load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ArtifactError(f"invalid YAML: {exc.problem or exc}", path=where, line=line) from exc
+    except YAMLError as exc:
+        raise ArtifactError(f"invalid YAML: {exc}", path=where) from exc
+
+
+def _strip_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_strip_nulls(v) for v in value]
+    return value
+
+
+def _is_arm_envelope(body: Mapping[str, Any]) -> bool:
+    """apiops-cli writes the full ARM resource (``id``, ``type``, ``name``, ``properties``)."""
+    return isinstance(body.get("type"), str) and str(body["type"]).startswith("Microsoft.ApiManagement/") or (
+        isinstance(body.get("id"), str) and "/providers/Microsoft.ApiManagement/" in str(body["id"])
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class TreeRead:
+    """The outcome of reading a tree: the state, every problem found, and the files not used.
+
+    ``ignored`` lists foreign files (README, pipelines, configuration files...) and artifacts
+    deliberately skipped; ``notes`` says why for the non-obvious ones (system resources,
+    apiops-cli bodies reduced to their properties).
+    """
+
+    state: State
+    problems: list[ArtifactError] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Draft:
+    key: ResourceKey
+    body: dict[str, Any] | None = None
+    body_role: str | None = None
+    body_path: str | None = None
+    content: str | None = None
+    content_path: str | None = None
+    content_format: str | None = None
+    content_ext: str | None = None
+    array_path: str | None = None
+    rel_paths: list[str] = field(default_factory=list)
+
+    def source(self) -> SourceLocation:
+        return SourceLocation(self.body_path or self.content_path or self.array_path or "?", None)
+
+
+def _case_conflicts(paths: Iterable[str], describe: Callable[[str], str]) -> list[ArtifactError]:
+    """Folders whose names differ only by case: APIM names are case-insensitive, so two folders are one resource."""
+    spellings: dict[str, dict[str, str]] = {}
+    for path in paths:
+        parts = path.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:i])
+            spellings.setdefault(prefix.casefold(), {}).setdefault(prefix, path)
+    problems = []
+    for variants in spellings.values():
+        if len(variants) > 1:
+            names = sorted(variants)
+            # report only at the first level where the spellings diverge
+            parents = {n.rsplit("/", 1)[0] for n in names if "/" in n}
+            if len(parents) > 1:
+                continue
+            listed = " and ".join(describe(n) for n in names)
+            problems.append(
+                ArtifactError(
+                    f"folders differ only by case ({listed}); APIM names are case-insensitive, keep one",
+                    path=describe(variants[names[0]]),
+                )
+            )
+    return problems
+
+
+def read_tree(source: Any) -> TreeRead:
+    """Read every file of ``source`` (a ``treesource``) into a ``State``, collecting all problems.
+
+    Never raises for a bad file: each problem is an ``ArtifactError`` with the file (and line,
+    when there is one), so a user sees every mistake at once. ``load_tree`` raises them.
+    """
+    result = TreeRead(State())
+    drafts: dict[ResourceKey, _Draft] = {}
+    artifact_paths: list[str] = []
+
+    def draft(key: ResourceKey) -> _Draft:
+        existing = drafts.get(key)
+        if existing is None:
+            existing = drafts[key] = _Draft(key)
+        return existing
+
+    for path in source.files():
+        match = match_path(path)
+        if match is None:
+            result.ignored.append(path)
+            continue
+        artifact_paths.append(path)
+        where = source.describe(path)
+        names = match.names + ((match.workspace,) if match.workspace else ())
+        bad = [(n, name_problem(n)) for n in names]
+        bad = [(n, p) for n, p in bad if p]
+        if bad:
+            for n, p in bad:
+                result.problems.append(ArtifactError(f"folder name {n!r} {p}", path=where))
+            continue
+        try:
+            data = source.read_bytes(path)
+            if match.key is not None:
+                draft(match.key).rel_paths.append(path)
+            if match.role == "array":
+                _read_array(match, data, where, draft, result)
+            elif match.role == "content":
+                _read_content(match, data, where, path, draft(match.key), result)  # type: ignore[arg-type]
+            else:
+                body = _load_json(data, where)
+                if not isinstance(body, dict):
+                    raise ArtifactError(
+                        f"an information file must hold a JSON object, not {type(body).__name__}", path=where, line=1
+                    )
+                if _is_arm_envelope(body):
+                    body = {"properties": _strip_nulls(body.get("properties") or {})}
+                    result.notes.append(f"{where}: full ARM body (apiops-cli): kept 'properties' only, nulls dropped")
+                d = draft(match.key)  # type: ignore[arg-type]
+                # v7 information files win over legacy ones (a union: no error for both)
+                if d.body is None or (d.body_role != "info" and match.role == "info"):
+                    d.body, d.body_role, d.body_path = body, match.role, where
+        except ArtifactError as exc:
+            result.problems.append(exc)
+
+    result.problems.extend(_case_conflicts(artifact_paths, source.describe))
+
+    for key, d in drafts.items():
+        row = key.row
+        if row.system_names and key.names and key.names[-1].casefold() in row.system_names:
+            result.ignored.extend(d.rel_paths)
+            result.notes.append(
+                f"{d.source().path}: {row.name} {key.names[-1]!r} is a built-in APIM resource; skipped (never published)"
+            )
+            continue
+        body = d.body if d.body is not None else {}
+        fmt = d.content_format
+        if d.content is not None and row.content_kind == "policy":
+            fmt = "rawxml"
+        result.state.add(
+            Resource(
+                key=key,
+                body=body,
+                content=d.content,
+                content_format=fmt,
+                content_ext=d.content_ext,
+                source=d.source(),
+            )
+        )
+    return result
+
+
+def _read_content(
+    match: PathMatch, data: bytes, where: str, path: str, d: _Draft, result: TreeRead
+) -> None:
+    text = decode_text(data, where)
+    if d.content is not None:
+        raise ArtifactError(
+            f"{match.kind} {'/'.join(match.names)} has two files: {d.content_path} and {where}; keep one",
+            path=where,
+        )
+    if match.ext is not None:
+        d.content_format = spec_format(match.ext, text, where)
+        d.content_ext = match.ext
+    d.content, d.content_path = text, where
+
+
+def _read_array(
+    match: PathMatch,
+    data: bytes,
+    where: str,
+    draft: Callable[[ResourceKey], _Draft],
+    result: TreeRead,
+) -> None:
+    items = _load_json(data, where)
+    if not isinstance(items, list):
+        raise ArtifactError("an association file (v5) must hold a JSON array", path=where, line=1)
+    assert match.fill_index is not None
+    for index, item in enumerate(items):
+        name = item.get("name") if isinstance(item, dict) else item
+        if not isinstance(name, str):
+            result.problems.append(
+                ArtifactError(f"entry {index} must be a name or {{\"name\": ...}}, not {item!r}", path=where)
+            )
+            continue
+        problem = name_problem(name)
+        if problem:
+            result.problems.append(ArtifactError(f"entry {index}: name {name!r} {problem}", path=where))
+            continue
+        names = list(match.names)
+        names.insert(match.fill_index, name)
+        d = draft(ResourceKey(match.kind, tuple(names), match.workspace))
+        if d.array_path is None:
+            d.array_path = where
+        if d.body is None:
+            d.body, d.body_role = {}, "array"
+
+
+def load_tree(source: Any) -> State:
+    """Read a tree and raise one ``ArtifactError`` listing every problem (each with file:line)."""
+    read = read_tree(source)
+    if read.problems:
+        first = read.problems[0]
+        lines = "\n".join(f"  {p}" for p in read.problems)
+        count = len(read.problems)
+        raise ArtifactError(
+            f"{count} problem{'s' if count > 1 else ''} in the artifacts tree:\n{lines}", path=first.path, line=first.line
+        )
+    return read.state
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------------------------
+_SAFE_ASCII = frozenset(chr(c) for c in range(0x20, 0x7F)) - set("\"\\&'<>+`")
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f", "\\": "\\\\"}
+
+
+def _json_string(value: str) -> str:
+    """A JSON string escaped like System.Text.Json's default encoder (what Azure/apiops writes)."""
+    out = ['"']
+    for ch in value:
+        if ch in _SAFE_ASCII:
+            out.append(ch)
+        elif ch in _SHORT:
+            out.append(_SHORT[ch])
+        else:
+            code = ord(ch)
+            if code > 0xFFFF:
+                code -= 0x10000
+                out.append("\\u%04X\\u%04X" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)))
+            else:
+                out.append("\\u%04X" % code)
+    out.append('"')
+    return "".join(out)
+
+
+def dump_json(value: Any, indent: int = 0) -> str:
+    """JSON with 2-space indentation, key order kept, no trailing newline (Azure/apiops formatting)."""
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        pad = "  " * (indent + 1)
+        items = [f"{pad}{_json_string(str(k))}: {dump_json(v, indent + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        pad = "  " * (indent + 1)
+        return "[\n" + ",\n".join(pad + dump_json(v, indent + 1) for v in value) + "\n" + "  " * indent + "]"
+    if isinstance(value, str):
+        return _json_string(value)
+    return json.dumps(value)
+
+
+def _get_path(body: Any, dotted: str) -> tuple[Any, str] | None:
+    parts = dotted.split(".")
+    node = body
+    for part in parts[:-1]:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return (node, parts[-1]) if isinstance(node, Mapping) and parts[-1] in node else None
+
+
+def drop_secrets(key: ResourceKey, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``body`` without the kind's secret fields.
+
+    A named value's ``properties.value`` is a secret only when ``properties.secret`` is true;
+    every other secret field (subscription keys, backend authorization parameters) always is.
+    """
+    result = json.loads(json.dumps(body))  # deep copy of plain JSON data
+    props = result.get("properties") if isinstance(result, dict) else None
+    explicit_not_secret = isinstance(props, dict) and props.get("secret") is False
+    for dotted in key.row.secret_fields:
+        if key.kind == "named-value" and (explicit_not_secret or not (isinstance(props, dict) and props.get("secret"))):
+            continue
+        found = _get_path(result, dotted)
+        if found is not None:
+            node, last = found
+            del node[last]
+    return result
+
+
+def render_files(state: State) -> dict[str, bytes]:
+    """Every file of the v7 layout for ``state`` (path → bytes); raises before anything is written.
+
+    Refuses unsafe names (all of them listed in one error) and two resources claiming one file.
+    """
+    problems: list[str] = []
+    files: dict[str, bytes] = {}
+    owners: dict[str, ResourceKey] = {}
+    for resource in state:
+        key = resource.key
+        row = key.row
+        if not row.in_tree:
+            continue
+        for name in key.names + ((key.workspace,) if key.workspace else ()):
+            problem = name_problem(name)
+            if problem:
+                problems.append(f"{key}: name {name!r} {problem}")
+        if problems and problems[-1].startswith(f"{key}:"):
+            continue
+        if row.info_path:
+            path = fill(_scoped(row.info_path, key.workspace), key.names, key.workspace)
+            body = drop_secrets(key, resource.body) if row.secret_fields else resource.body
+            files[path] = dump_json(body).encode("utf-8")
+            owners[path] = key
+        if row.content_path and resource.content is not None:
+            template = _scoped(row.content_path, key.workspace)
+            if "*" in template:
+                ext = _spec_ext(resource)
+                if ext is None or ext not in SPEC_EXTENSIONS:
+                    problems.append(f"{key}: unknown specification format {resource.content_format!r}")
+                    continue
+                template = template.replace("*", ext)
+            path = fill(template, key.names, key.workspace)
+            if path in owners and owners[path] != key:
+                problems.append(f"{key}: file {path} is also written by {owners[path]}")
+            files[path] = resource.content.encode("utf-8")
+            owners[path] = key
+    # two names differing only by case would collide on Windows/macOS checkouts
+    folded: dict[str, str] = {}
+    for path in files:
+        other = folded.setdefault(path.casefold(), path)
+        if other != path:
+            problems.append(f"files {other} and {path} differ only by case")
+    if problems:
+        raise ArtifactError("refusing to write the artifacts tree:\n" + "\n".join(f"  {p}" for p in problems))
+    return files
+
+
+@dataclass
+class WriteResult:
+    """Artifact paths (relative, POSIX) written (new or changed), deleted (stale, owned) and left unchanged."""
+
+    written: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _write_file(target: Path, data: bytes) -> None:
+    """Write one file of the staging tree (a seam: tests make it fail midway)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as handle:
+        handle.write(data)
+
+
+def _carry(source: Path, target: Path) -> None:
+    """Put an existing file into the staging tree without changing it (hard link, else copy with mtime)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_symlink():
+        os.symlink(os.readlink(source), target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _existing(root: Path) -> tuple[list[str], list[str]]:
+    """Files (including ``.git`` and foreign files) and empty folders under root, as POSIX paths."""
+    files: list[str] = []
+    empty_dirs: list[str] = []
+    if not root.exists():
+        return files, empty_dirs
+    for folder, dirs, names in os.walk(root):
+        rel = Path(folder).relative_to(root).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        for d in list(dirs):
+            if (Path(folder) / d).is_symlink():
+                files.append(prefix + d)
+                dirs.remove(d)
+        files.extend(prefix + n for n in names)
+        if not dirs and not names and prefix:
+            empty_dirs.append(prefix.rstrip("/"))
+    return files, empty_dirs
+
+
+def write_tree(state: State, root: Path, *, owns: Callable[[str], bool] | None = None) -> WriteResult:
+    """Write ``state`` as a v7 tree at ``root``, atomically, keeping foreign and unowned files.
+
+    - The new tree is staged in a sibling folder and swapped in only when complete: any failure
+      leaves ``root`` exactly as it was.
+    - Foreign files (README, pipelines, configuration, ``.git``) are carried over unchanged.
+    - Artifact files (any accepted layout) missing from ``state`` are deleted, but only where
+      ``owns(path)`` is true (``None`` = everything is owned), so a filtered extraction leaves
+      other teams' files alone.
+    - Files whose bytes do not change are hard-linked, not rewritten (mtimes stay).
+    - Secret fields are dropped; unsafe names are refused before anything is written.
+    """
+    root = Path(root)
+    new_files = render_files(state)
+    old_files, empty_dirs = _existing(root)
+    result = WriteResult()
+    carried: list[str] = []
+    old_set = set(old_files)
+    for path in old_files:
+        if path in new_files:
+            continue
+        is_artifact = not path.startswith(".git/") and path != ".git" and match_path(path) is not None
+        if is_artifact and (owns is None or owns(path)):
+            result.deleted.append(path)
+        else:
+            carried.append(path)
+    to_write: dict[str, bytes] = {}
+    for path, data in new_files.items():
+        if path in old_set and (root / path).is_file() and not (root / path).is_symlink():
+            if (root / path).read_bytes() == data:
+                result.unchanged.append(path)
+                carried.append(path)
+                continue
+        to_write[path] = data
+        result.written.append(path)
+
+    if root.exists() and not result.written and not result.deleted:
+        return result  # nothing to do: do not even touch the folder
+
+    parent = root.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = parent / f".{root.name}.apiops-new-{_secrets.token_hex(4)}"
+    os.mkdir(staging)
+    try:
+        if root.exists():
+            shutil.copymode(root, staging)
+        for path in carried:
+            _carry(root / path, staging / path)
+        for folder in empty_dirs:
+            (staging / folder).mkdir(parents=True, exist_ok=True)
+        for path, data in to_write.items():
+            _write_file(staging / path, data)
+        _swap(staging, root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result.written.sort()
+    result.deleted.sort()
+    result.unchanged.sort()
+    return result
+
+
+def _swap(staging: Path, root: Path) -> None:
+    """Replace ``root`` by ``staging`` with two renames; on failure the old root is put back."""
+    if not root.exists():
+        os.rename(staging, root)
+        return
+    retired = root.parent / f".{root.name}.apiops-old-{_secrets.token_hex(4)}"
+    os.rename(root, retired)
+    try:
+        os.rename(staging, root)
+    except BaseException:
+        os.rename(retired, root)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
