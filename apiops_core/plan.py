@@ -1,0 +1,646 @@
+"""Desired state vs current state → a ``Plan`` of ordered puts (Creator) and deletes (Terminator).
+
+Why the comparison is semantic and not textual: the service re-pretty-prints policy XML (CRLF,
+indentation), fills defaults into bodies, and answers specification exports with its own gateway
+host in ``servers``/``host``. Comparing text would make every publish rewrite everything; apiops
+compares what APIM means, so publishing the same state twice makes zero writes.
+
+Two ways to find the changes:
+
+- ``plan_against_instance``: the desired tree against the live instance (read by the caller);
+  puts for whatever differs, deletes (``prune``) for what the instance has and the tree lacks,
+  within what the extractor configuration selects and never the system resources.
+- ``plan_since``: the Git changes between two revisions (any number of commits); puts for
+  resources whose files changed and still exist, deletes for resources whose files are all gone
+  (ordered with the *old* tree's edges, since the new tree no longer knows them).
+
+Ordering is resource-level: parents, link ends, table references, content references
+(``references.py``), revisions after their root API, operation policies after the specification
+that creates their operation. Puts are sorted so that every action follows its dependencies;
+deletes so that dependants go first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .errors import ConfigError, GuardError
+from .kinds import KIND_BY_NAME
+from .model import Action, Plan, Resource, ResourceKey, State, canonical_json
+from .normalise import normalise_body, same_body
+from .references import references_of
+
+__all__ = [
+    "plan_against_instance",
+    "plan_since",
+    "dependencies",
+    "order_keys",
+    "resources_equal",
+    "property_diff",
+    "normalise_policy",
+    "spec_signature",
+    "is_system",
+    "is_skipped_secret",
+    "merge_plans",
+    "guard_deletions",
+    "MASK",
+]
+
+MASK = "***"
+_DIFF_LIMIT = 12
+_VALUE_LIMIT = 60
+
+
+# -- comparison ------------------------------------------------------------------------------
+
+def _normalise_body(key: ResourceKey, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The kind's normaliser (``normalise.py``), the same one extract writes with."""
+    return normalise_body(key, dict(body))
+
+
+def normalise_policy(text: str | None) -> str:
+    """Policy XML with line endings, indentation and whitespace between tags made irrelevant."""
+    if not text:
+        return ""
+    value = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    value = value.lstrip("\ufeff")
+    value = "\n".join(line.strip() for line in value.split("\n"))
+    value = re.sub(r">\s+<", "><", value)
+    value = re.sub(r"\s*/>", "/>", value)
+    return value
+
+
+_OPENAPI_HOST_KEYS = ("servers", "host", "basePath", "schemes", "info")
+
+
+def _parse_document(text: str) -> Any:
+    stripped = text.lstrip("\ufeff").strip()
+    if not stripped:
+        return None
+    if stripped[0] in "{[":
+        try:
+            return json.loads(stripped)
+        except ValueError:
+            pass
+    try:
+        from ruamel.yaml import YAML
+
+        return YAML(typ="safe", pure=True).load(stripped)
+    except Exception:  # noqa: BLE001 - anything unparsable compares as text
+        return None
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def spec_signature(text: str | None, content_format: str | None = None) -> Any:
+    """What a specification means for APIM: its operations, not its host or text layout.
+
+    OpenAPI/Swagger documents compare as the set of (method, path) with each operation's
+    parameters, request and responses, plus the shared schemas; ``servers``/``host``/``info``
+    are dropped (the export carries the gateway host name and the API's display name).
+    Other formats (WADL, WSDL, GraphQL) compare as text with whitespace normalised.
+    """
+    if text is None:
+        return None
+    document = _parse_document(text) if (content_format or "").startswith(("openapi", "swagger")) or content_format is None else None
+    if isinstance(document, Mapping) and ("paths" in document or "openapi" in document or "swagger" in document):
+        document = _plain(document)
+        operations: dict[str, Any] = {}
+        for path, item in (document.get("paths") or {}).items():
+            if not isinstance(item, Mapping):
+                continue
+            shared = item.get("parameters", [])
+            for method, operation in item.items():
+                if method.lower() not in ("get", "put", "post", "delete", "patch", "head", "options", "trace"):
+                    continue
+                if not isinstance(operation, Mapping):
+                    continue
+                params = sorted(
+                    (str(p.get("in", "")), str(p.get("name", "")), bool(p.get("required", False)))
+                    for p in list(shared) + list(operation.get("parameters", []))
+                    if isinstance(p, Mapping)
+                )
+                operations[f"{method.upper()} {re.sub(r'{[^}]*}', '{}', path)}"] = {
+                    "parameters": params,
+                    "responses": sorted(str(code) for code in (operation.get("responses") or {})),
+                    "body": bool(operation.get("requestBody")),
+                }
+        return {"operations": operations}
+    return re.sub(r"\s+", " ", text.replace("\r\n", "\n")).strip()
+
+
+def _secret_paths(resource: Resource) -> tuple[str, ...]:
+    row = resource.key.row
+    paths = tuple(row.secret_fields)
+    if resource.key.kind == "named-value" and not resource.properties.get("secret"):
+        paths = tuple(p for p in paths if p != "properties.value")
+    return paths
+
+
+def _get_path(body: Mapping[str, Any], path: str) -> Any:
+    current: Any = body
+    for step in path.split("."):
+        if not isinstance(current, Mapping) or step not in current:
+            return None
+        current = current[step]
+    return current
+
+
+def _drop_path(body: dict[str, Any], path: str) -> None:
+    steps = path.split(".")
+    current: Any = body
+    for step in steps[:-1]:
+        current = current.get(step) if isinstance(current, dict) else None
+    if isinstance(current, dict):
+        current.pop(steps[-1], None)
+
+
+def _subset(desired: Any, current: Any, set_like: bool = False) -> bool:
+    """True when every property ``desired`` sets has the same value in ``current``.
+
+    Properties only the instance has are server-filled defaults (or read-only), not a change.
+    """
+    if isinstance(desired, Mapping):
+        if not isinstance(current, Mapping):
+            return False
+        return all(_subset(value, current.get(name)) for name, value in desired.items() if value is not None)
+    if isinstance(desired, list) and isinstance(current, list) and set_like:
+        return sorted(map(canonical_json, desired)) == sorted(map(canonical_json, current))
+    if isinstance(desired, str) and isinstance(current, str) and desired.startswith("/") and current.startswith("/"):
+        return _relative(desired).casefold() == _relative(current).casefold()
+    return canonical_json(desired) == canonical_json(current)
+
+
+def _relative(value: str) -> str:
+    lowered = value.lower()
+    marker = "/providers/microsoft.apimanagement/service/"
+    position = lowered.find(marker)
+    if position != -1:
+        rest = value[position + len(marker):]
+        return rest[rest.find("/"):] if "/" in rest else ""
+    return value
+
+
+def _comparable_body(resource: Resource) -> dict[str, Any]:
+    body = _normalise_body(resource.key, resource.body)
+    body.pop("name", None)
+    for path in _secret_paths(resource):
+        _drop_path(body, path)  # the instance never shows secrets: they cannot be compared
+    props = body.get("properties")
+    if isinstance(props, dict):
+        if resource.key.row.content_kind:
+            props.pop("value", None)
+            props.pop("format", None)
+        for field_name in ("isCurrent",):
+            props.pop(field_name, None)
+    for path in resource.key.row.set_fields:
+        value = _get_path(body, path)
+        if isinstance(value, list):
+            parent = _get_path(body, path.rsplit(".", 1)[0]) if "." in path else body
+            if isinstance(parent, dict):
+                parent[path.rsplit(".", 1)[-1]] = sorted(value, key=canonical_json)
+    return body
+
+
+def resources_equal(desired: Resource, current: Resource) -> bool:
+    """Whether putting ``desired`` would change nothing the instance shows for ``current``."""
+    row = desired.key.row
+    if row.is_link or not row.body_compared:
+        return True
+    if row.content_kind == "policy":
+        if normalise_policy(desired.content) != normalise_policy(current.content):
+            return False
+        if desired.key.kind != "policy-fragment":
+            return True
+    if row.content_kind == "specification":
+        return spec_signature(desired.content, desired.content_format) == spec_signature(
+            current.content, current.content_format or desired.content_format
+        )
+    return same_body(desired.key, _without_isCurrent(desired.body), current.body)
+
+
+def _without_isCurrent(body: Mapping[str, Any]) -> dict[str, Any]:
+    props = body.get("properties")
+    if isinstance(props, Mapping) and "isCurrent" in props:
+        return {**body, "properties": {k: v for k, v in props.items() if k != "isCurrent"}}
+    return dict(body)
+
+
+def _short(value: Any) -> str:
+    text = canonical_json(value) if not isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 1] + "…"
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, Mapping) and value:
+        flat: dict[str, Any] = {}
+        for name, item in value.items():
+            flat.update(_flatten(item, f"{prefix}.{name}" if prefix else str(name)))
+        return flat
+    return {prefix: value}
+
+
+def _masked(resource: Resource | None, path: str, value: Any) -> str:
+    if resource is not None:
+        for secret in _secret_paths(resource):
+            if path == secret or path.startswith(secret + "."):
+                return MASK
+    return _short(value)
+
+
+def property_diff(desired: Resource | None, current: Resource | None) -> tuple[str, ...]:
+    """A short, secret-masked list of what changes: ``+ path: v``, ``~ path: old → new``, ``- path``."""
+    lines: list[str] = []
+    subject = desired or current
+    if subject is None:
+        return ()
+    row = subject.key.row
+    if row.content_kind == "policy":
+        old = normalise_policy(current.content if current else None)
+        new = normalise_policy(desired.content if desired else None)
+        if old != new:
+            old_lines = (current.content or "").replace("\r\n", "\n").split("\n") if current else []
+            new_lines = (desired.content or "").replace("\r\n", "\n").split("\n") if desired else []
+            import difflib
+
+            changed = [
+                line for line in difflib.unified_diff([l.strip() for l in old_lines], [l.strip() for l in new_lines], lineterm="", n=0)
+                if line[:1] in "+-" and not line.startswith(("+++", "---"))
+            ]
+            lines.append(f"~ policy.xml: {sum(1 for l in changed if l.startswith('+'))} line(s) added, "
+                         f"{sum(1 for l in changed if l.startswith('-'))} removed")
+            lines.extend(f"  {line[:1]} {_short(line[1:].strip())[1:-1]}" for line in changed[:6])
+    if row.content_kind == "specification":
+        old_sig = spec_signature(current.content, current.content_format) if current else None
+        new_sig = spec_signature(desired.content, desired.content_format) if desired else None
+        if isinstance(old_sig, dict) and isinstance(new_sig, dict):
+            old_ops, new_ops = old_sig["operations"], new_sig["operations"]
+            added = sorted(set(new_ops) - set(old_ops))
+            removed = sorted(set(old_ops) - set(new_ops))
+            changed_ops = sorted(k for k in set(new_ops) & set(old_ops) if new_ops[k] != old_ops[k])
+            lines.append(f"~ specification: +{len(added)} -{len(removed)} ~{len(changed_ops)} operation(s)")
+            lines.extend(f"  + {op}" for op in added[:4])
+            lines.extend(f"  - {op}" for op in removed[:4])
+            lines.extend(f"  ~ {op}" for op in changed_ops[:4])
+        elif old_sig != new_sig:
+            lines.append(f"~ specification ({(desired or current).content_ext or 'text'}) changed")  # type: ignore[union-attr]
+        return tuple(lines[:_DIFF_LIMIT])
+    if row.is_link:
+        return tuple(lines)
+    new_flat = _flatten(_comparable_body(desired)) if desired else {}
+    old_flat = _flatten(_comparable_body(current)) if current else {}
+    for path, value in new_flat.items():
+        if value is None or path == "":
+            continue
+        if path not in old_flat:
+            lines.append(f"+ {path}: {_masked(subject, path, value)}")
+        elif not _subset(value, old_flat[path]):
+            lines.append(f"~ {path}: {_masked(subject, path, old_flat[path])} → {_masked(subject, path, value)}")
+    if desired is None:
+        return ()
+    if desired is not None and current is not None:
+        for path in _secret_paths(desired):
+            new_value = _get_path(desired.body, path)
+            if new_value is not None and not _get_path(current.body, path):
+                lines.append(f"~ {path}: {MASK}")
+    if len(lines) > _DIFF_LIMIT:
+        lines = lines[: _DIFF_LIMIT - 1] + [f"… {len(lines) - _DIFF_LIMIT + 1} more"]
+    return tuple(lines)
+
+
+# -- dependencies and order ------------------------------------------------------------------
+
+def _root_api(name: str) -> str:
+    return name.split(";rev=", 1)[0]
+
+
+def dependencies(key: ResourceKey, state: State) -> list[ResourceKey]:
+    """The resources of ``state`` that must exist before ``key`` can be put (resource level)."""
+    found: dict[ResourceKey, None] = {}
+    row = key.row
+    parent = key.parent
+    while parent is not None and parent not in state and parent.row.parent and not parent.row.in_tree:
+        # an operation is not in the tree: its policy waits for the API and its specification
+        found.setdefault(ResourceKey("api-specification", parent.names[:1], key.workspace), None)
+        parent = parent.parent
+    if parent is not None:
+        found.setdefault(parent, None)
+    if row.link:
+        first, second = row.link
+        found.setdefault(ResourceKey(first, key.names[:1], key.workspace), None)
+        found.setdefault(ResourceKey(second, key.names[1:2], key.workspace), None)
+    # everything under apis/a;rev=N waits for the root API a (a revision is made from it)
+    for index, name in enumerate(key.names):
+        if ";rev=" in name and _api_position(key, index):
+            found.setdefault(ResourceKey("api", (_root_api(name),), key.workspace), None)
+    resource = state.get(key)
+    if resource is not None:
+        for target in references_of(resource, state):
+            found.setdefault(target, None)
+    found.pop(key, None)
+    return [dep for dep in found if dep in state]
+
+
+def _api_position(key: ResourceKey, index: int) -> bool:
+    """Whether name ``index`` of ``key`` is an API name (per the kind's ARM path template)."""
+    template = key.row.arm_path
+    return f"apis/{{{index}}}" in template
+
+
+def order_keys(keys: Iterable[ResourceKey], edges: Mapping[ResourceKey, Iterable[ResourceKey]]) -> list[ResourceKey]:
+    """Topological order of ``keys`` (dependencies first), ties broken by (level, kind, name).
+
+    Edges to keys outside the set are ignored; a cycle (a fragment including itself through
+    another) keeps its members in table order rather than failing: APIM will say which is wrong.
+    """
+    pending = sorted(set(keys), key=lambda k: k.sort_key())
+    wanted = set(pending)
+    remaining = {k: {d for d in edges.get(k, ()) if d in wanted and d != k} for k in pending}
+    ordered: list[ResourceKey] = []
+    while remaining:
+        ready = [k for k in pending if k in remaining and not remaining[k]]
+        if not ready:
+            ready = [next(k for k in pending if k in remaining)]
+        for k in ready:
+            del remaining[k]
+            ordered.append(k)
+        done = set(ready)
+        for deps in remaining.values():
+            deps.difference_update(done)
+    return ordered
+
+
+# -- scope and safety ------------------------------------------------------------------------
+
+def is_system(key: ResourceKey, resource: Resource | None = None) -> bool:
+    """Resources APIM creates and owns: master subscription, built-in groups, managed gateway."""
+    row = key.row
+    if key.names and key.names[-1].casefold() in row.system_names:
+        return True
+    if key.kind == "group" and resource is not None and resource.properties.get("builtIn"):
+        return True
+    if key.kind == "group" and resource is not None and resource.properties.get("type") == "system":
+        return True
+    if key.kind == "product-group" and key.names[-1].casefold() in KIND_BY_NAME["group"].system_names:
+        return False  # links to built-in groups are ordinary links
+    return False
+
+
+def is_skipped_secret(resource: Resource) -> bool:
+    """A secret named value without a value or a Key Vault reference is skipped with a warning."""
+    if resource.key.kind != "named-value":
+        return False
+    props = resource.properties
+    if not props.get("secret"):
+        return False
+    key_vault = props.get("keyVault")
+    has_vault = isinstance(key_vault, Mapping) and bool(key_vault.get("secretIdentifier"))
+    return not props.get("value") and not has_vault
+
+
+def guard_deletions(deletes: Sequence[Action], max_deletions: int | None) -> None:
+    """Stop before any change when more deletions are planned than allowed (lists them)."""
+    if max_deletions is None or len(deletes) <= max_deletions:
+        return
+    shown = "\n".join(f"  - {action.key}" for action in deletes[:50])
+    more = f"\n  … and {len(deletes) - 50} more" if len(deletes) > 50 else ""
+    raise GuardError(
+        f"{len(deletes)} deletion(s) planned, more than --max-deletions {max_deletions}; nothing was changed.\n"
+        f"Would have deleted:\n{shown}{more}\n"
+        "Raise --max-deletions if this is intended."
+    )
+
+
+# -- building plans --------------------------------------------------------------------------
+
+def _put_action(key: ResourceKey, desired: State, current: Resource | None, reason: str, etag: str | None) -> Action:
+    resource = desired.get(key)
+    assert resource is not None
+    return Action(
+        verb="put",
+        key=key,
+        reason=reason,
+        etag=etag,
+        fingerprint=resource.fingerprint(),
+        diff=property_diff(resource, current),
+        depends_on=tuple(dependencies(key, desired)),
+    )
+
+
+def _ordered_puts(actions: list[Action]) -> tuple[Action, ...]:
+    by_key = {a.key: a for a in actions}
+    edges = {a.key: a.depends_on for a in actions}
+    return tuple(by_key[k] for k in order_keys(by_key, edges))
+
+
+def _delete_actions(keys: Iterable[ResourceKey], old: State, etags: Mapping[ResourceKey, str | None], reason: str) -> tuple[Action, ...]:
+    """Deletes, dependants first; a delete waits for the deletes of what depends on it.
+
+    A resource whose parent (or one of whose link ends) is deleted too is not deleted on its
+    own: APIM removes it with its parent, and a second delete would only fail or cost a write.
+    """
+    wanted = set(keys)
+    kept: list[ResourceKey] = []
+    for key in wanted:
+        if _covered(key, wanted):
+            continue
+        kept.append(key)
+    kept_set = set(kept)
+    dependants: dict[ResourceKey, set[ResourceKey]] = {k: set() for k in kept}
+    for key in kept:
+        for dep in dependencies(key, old):
+            if dep in kept_set:
+                dependants[dep].add(key)
+    # order: reverse of the put order
+    put_order = order_keys(kept, {k: [d for d in dependencies(k, old) if d in kept_set] for k in kept})
+    actions = []
+    for key in reversed(put_order):
+        actions.append(
+            Action(
+                verb="delete",
+                key=key,
+                reason=reason,
+                etag=etags.get(key),
+                depends_on=tuple(sorted(dependants[key])),
+            )
+        )
+    return tuple(actions)
+
+
+def _covered(key: ResourceKey, deleted: set[ResourceKey]) -> bool:
+    parent = key.parent
+    while parent is not None:
+        if parent in deleted:
+            return True
+        parent = parent.parent
+    if key.row.link:
+        first, second = key.row.link
+        if ResourceKey(first, key.names[:1], key.workspace) in deleted:
+            return True
+        if ResourceKey(second, key.names[1:2], key.workspace) in deleted:
+            return True
+    for index, name in enumerate(key.names):
+        if ";rev=" in name and _api_position(key, index):
+            if ResourceKey("api", (_root_api(name),), key.workspace) in deleted:
+                return True
+    return False
+
+
+def _deletable(key: ResourceKey, resource: Resource | None, current: State | None) -> bool:
+    if is_system(key, resource):
+        return False
+    row = key.row
+    if not row.in_tree or row.special == "specification":
+        return False
+    if key.kind == "api" and current is not None and ";rev=" in key.names[0]:
+        # never delete the instance's current revision on its own
+        if resource is not None and resource.properties.get("isCurrent"):
+            return False
+    return True
+
+
+def _secret_warnings(desired: State) -> tuple[list[str], set[ResourceKey]]:
+    warnings, skipped = [], set()
+    for resource in desired.of_kind("named-value"):
+        if is_skipped_secret(resource):
+            skipped.add(resource.key)
+            where = f" ({resource.source.path})" if resource.source else ""
+            warnings.append(
+                f"secret named value {resource.key.name!r}{where} has no value and no Key Vault reference: "
+                "skipped (set it with a {#token#} in the override file, or use keyVault)"
+            )
+    return warnings, skipped
+
+
+def plan_against_instance(
+    desired: State,
+    current: State,
+    *,
+    creator: bool = True,
+    terminator: bool = False,
+    prune: bool = False,
+    selects: Callable[[ResourceKey], bool] | None = None,
+    max_deletions: int | None = None,
+    etags: Mapping[ResourceKey, str | None] | None = None,
+    target: Mapping[str, str] | None = None,
+) -> Plan:
+    """Puts that make the instance match ``desired``; with ``prune``, deletes of what it lacks.
+
+    ``selects`` is the extractor configuration's filter: prune only considers resources it
+    selects (so a team's filtered repository never deletes other teams' APIs).
+    """
+    etags = etags or {}
+    warnings, skipped = _secret_warnings(desired)
+    puts: list[Action] = []
+    if creator:
+        for resource in desired:
+            key = resource.key
+            if key in skipped or not key.row.in_tree:
+                continue
+            existing = current.get(key)
+            if existing is not None and resources_equal(resource, existing):
+                continue
+            puts.append(_put_action(key, desired, existing, "create" if existing is None else "update", etags.get(key)))
+    deletes: tuple[Action, ...] = ()
+    if terminator and prune:
+        extra = [
+            r.key
+            for r in current
+            if r.key not in desired
+            and not (r.key.kind == "api" and ResourceKey("api-specification", r.key.names, r.key.workspace) in desired)
+            and (selects is None or selects(r.key))
+            and _deletable(r.key, r, current)
+            and not _auto_link(r.key, desired)
+        ]
+        deletes = _delete_actions(extra, current, etags, "delete (not in the artifacts: --prune)")
+        guard_deletions(deletes, 0 if max_deletions is None else max_deletions)
+    elif terminator and max_deletions is not None:
+        guard_deletions(deletes, max_deletions)
+    if terminator and not prune:
+        warnings.append("terminator without --since or --prune has nothing to compare: no deletes planned")
+    return Plan(puts=_ordered_puts(puts), deletes=deletes, target=dict(target or {}), warnings=tuple(warnings))
+
+
+def _auto_link(key: ResourceKey, desired: State) -> bool:
+    """Never prune what the publisher itself keeps out (nothing today; hook for tests)."""
+    return False
+
+
+def plan_since(
+    desired: State,
+    previous: State,
+    changed: Iterable[ResourceKey],
+    *,
+    creator: bool = True,
+    terminator: bool = True,
+    max_deletions: int | None = None,
+    etags: Mapping[ResourceKey, str | None] | None = None,
+    existing: Mapping[ResourceKey, bool] | None = None,
+    target: Mapping[str, str] | None = None,
+    since: str = "",
+    until: str = "HEAD",
+) -> Plan:
+    """Puts and deletes for the resources whose files changed between two revisions.
+
+    ``changed`` are the keys of every changed path (old and new side of renames). A key still
+    in ``desired`` is put; a key gone from ``desired`` whose files all vanished is deleted, in the
+    order of ``previous`` (the tree at ``since``). ``existing`` (optional) says which keys the
+    instance has, to label puts as create or update.
+    """
+    etags = etags or {}
+    existing = existing or {}
+    warnings, skipped = _secret_warnings(desired)
+    span = f"{since[:12]}..{until[:12] if len(until) > 12 else until}"
+    keys: set[ResourceKey] = set()
+    for key in changed:
+        if key.kind == "api-operation":
+            continue
+        keys.add(key)
+    puts: list[Action] = []
+    gone: list[ResourceKey] = []
+    for key in sorted(keys):
+        if key in desired:
+            if key in skipped or not creator:
+                continue
+            verb = "update" if existing.get(key, key in previous) else "create"
+            puts.append(_put_action(key, desired, previous.get(key), f"{verb} (changed in {span})", etags.get(key)))
+            continue
+        if key.kind == "api-specification" and ResourceKey("api", key.names, key.workspace) in desired:
+            continue  # a removed specification file leaves the API (and its operations) alone
+        if key.kind == "api" and ResourceKey("api-specification", key.names, key.workspace) in desired:
+            warnings.append(f"{key}: apiInformation.json removed but its specification is still there; not deleted")
+            continue
+        if key in previous and _deletable(key, previous.get(key), None):
+            gone.append(key)
+    deletes: tuple[Action, ...] = ()
+    if terminator:
+        deletes = _delete_actions(gone, previous, etags, f"delete (files removed in {span})")
+        guard_deletions(deletes, max_deletions)
+    return Plan(puts=_ordered_puts(puts), deletes=deletes, target=dict(target or {}), warnings=tuple(warnings))
+
+
+def merge_plans(existing: Plan | None, new: Plan, *, creator: bool, terminator: bool) -> Plan:
+    """Keep the other half of a plan file: Creator and Terminator may write it in either order."""
+    if existing is None:
+        return new
+    puts = new.puts if creator else existing.puts
+    deletes = new.deletes if terminator else existing.deletes
+    warnings = tuple(dict.fromkeys(existing.warnings + new.warnings))
+    target = dict(existing.target)
+    target.update(new.target)
+    return Plan(puts=puts, deletes=deletes, target=target, warnings=warnings)
+
+
+def ensure_same_target(existing: Plan, new: Plan) -> None:
+    """A plan file must describe one instance; refuse to merge halves planned for different ones."""
+    for name in ("subscription", "resourceGroup", "service"):
+        a, b = existing.target.get(name), new.target.get(name)
+        if a and b and a.casefold() != b.casefold():
+            raise ConfigError(f"the plan file was planned for {name} {a!r}, not {b!r}; use a separate --out file")
+
+
+__all__.append("ensure_same_target")
