@@ -434,11 +434,14 @@ class _Runner:
         """APIM gives a new product a subscription and an Administrators link; keep them only if declared."""
         prefix = f"workspaces/{key.workspace}/" if key.workspace else ""
         wanted_subs = {r.key.name.casefold() for r in self.desired.of_kind("subscription") if r.key.workspace == key.workspace}
-        for item in self.arm.list(f"{key.arm_path}/subscriptions"):
+        scope = f"/products/{key.names[0]}".casefold()
+        for item in self.arm.list(f"{prefix}subscriptions"):
             name = str(item.get("name", ""))
-            if name and name.casefold() not in wanted_subs:
-                self.delete(f"{prefix}subscriptions/{name}")
-                self.emit(ProgressEvent("info", f"deleted subscription {name} that APIM created with new {key}"))
+            item_scope = str((item.get("properties") or {}).get("scope", "")).casefold()
+            if not name or not item_scope.endswith(scope) or name.casefold() in wanted_subs:
+                continue
+            self.delete(f"{prefix}subscriptions/{name}")
+            self.emit(ProgressEvent("info", f"deleted subscription {name} that APIM created with new {key}"))
         link = ResourceKey("product-group", (key.names[0], "administrators"), key.workspace)
         if link not in self.desired and key.workspace is None:
             if self.arm.get(link.arm_path) is not None:

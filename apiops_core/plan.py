@@ -527,11 +527,14 @@ def plan_against_instance(
     max_deletions: int | None = None,
     etags: Mapping[ResourceKey, str | None] | None = None,
     target: Mapping[str, str] | None = None,
+    secret_values: Mapping[ResourceKey, str | None] | None = None,
 ) -> Plan:
     """Puts that make the instance match ``desired``; with ``prune``, deletes of what it lacks.
 
     ``selects`` is the extractor configuration's filter: prune only considers resources it
     selects (so a team's filtered repository never deletes other teams' APIs).
+    ``secret_values`` are the instance's secret named values (the instance never shows them in a
+    GET): a secret whose value differs is put, one whose value is unknown is put too.
     """
     etags = etags or {}
     warnings, skipped = _secret_warnings(desired)
@@ -542,7 +545,7 @@ def plan_against_instance(
             if key in skipped or not key.row.in_tree:
                 continue
             existing = current.get(key)
-            if existing is not None and resources_equal(resource, existing):
+            if existing is not None and resources_equal(resource, existing) and not _secret_changed(resource, secret_values):
                 continue
             puts.append(_put_action(key, desired, existing, "create" if existing is None else "update", etags.get(key)))
     deletes: tuple[Action, ...] = ()
@@ -560,9 +563,22 @@ def plan_against_instance(
         guard_deletions(deletes, 0 if max_deletions is None else max_deletions)
     elif terminator and max_deletions is not None:
         guard_deletions(deletes, max_deletions)
-    if terminator and not prune:
+    if terminator and not prune and not creator:
         warnings.append("terminator without --since or --prune has nothing to compare: no deletes planned")
     return Plan(puts=_ordered_puts(puts), deletes=deletes, target=dict(target or {}), warnings=tuple(warnings))
+
+
+def _secret_changed(resource: Resource, live: Mapping[ResourceKey, str | None] | None) -> bool:
+    """A secret named value whose tree value differs from the live one (unknown counts as differs).
+
+    ``live`` None means the caller could not read secrets: they are then compared by the rest.
+    """
+    if live is None or resource.key.kind != "named-value" or not resource.properties.get("secret"):
+        return False
+    value = resource.properties.get("value")
+    if not value:
+        return False
+    return live.get(resource.key) != value
 
 
 def _auto_link(key: ResourceKey, desired: State) -> bool:

@@ -1,0 +1,293 @@
+"""``apiops plan``: compute the Creator's puts and the Terminator's deletes, print and save them.
+
+This module also holds the stages ``publish`` and ``apply`` share (load the desired state,
+read the current one, plan), so the three commands cannot disagree about what "desired" means:
+artifacts tree (working directory, or the commit for ``--since``) + overrides + ``{#tokens#}``,
+validated in full (every file, every reference) before anything talks to the instance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from ..errors import ConfigError
+from ..model import Action, Plan, Resource, ResourceKey, State
+from ..cli import add_target_arguments
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..cli import Context
+
+__all__ = [
+    "add_arguments",
+    "run",
+    "add_plan_arguments",
+    "Desired",
+    "load_desired",
+    "make_plan",
+    "write_result",
+    "substitute_state_tokens",
+]
+
+
+def add_plan_arguments(parser: argparse.ArgumentParser, *, saved_plan: bool = False) -> None:
+    """The options plan and publish share."""
+    parser.add_argument("--artifacts", required=True, help="artifacts folder (inside a Git work tree for --since)")
+    parser.add_argument("--overrides", help="environment override file, e.g. configuration.prod.yaml")
+    parser.add_argument("--config", help="extractor configuration: the kinds and names that --prune may delete")
+    parser.add_argument("--since", metavar="REV", help="plan the Git changes from REV to HEAD instead of reading the whole instance")
+    parser.add_argument("--prune", action="store_true", help="delete what the instance has and the artifacts lack")
+    parser.add_argument("--max-deletions", type=int, metavar="N",
+                        help="stop before any change when more deletions are planned (default 0 with --prune)")
+    parser.add_argument("--markdown", metavar="FILE.md", help="also write the plan as Markdown")
+    parser.add_argument("--result", metavar="FILE.json", help="write a small JSON result for pipeline tasks")
+    add_target_arguments(parser)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_plan_arguments(parser)
+    parser.add_argument("--creator", action="store_true", help="plan the puts only")
+    parser.add_argument("--terminator", action="store_true", help="plan the deletes only")
+    parser.add_argument("--out", metavar="PLAN.json", help="save the plan (an existing file's other half is kept)")
+
+
+# -- desired state -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Desired:
+    """The desired state and where it was read from (``commit`` for --since, else None)."""
+
+    state: State
+    commit: str | None
+    service_name: str | None
+
+
+def _git_root(path: Path) -> tuple[Path, str]:
+    completed = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise ConfigError(f"{path} is not inside a Git work tree (needed for --since)")
+    root = Path(completed.stdout.strip()).resolve()
+    subdir = path.resolve().relative_to(root).as_posix()
+    return root, "" if subdir == "." else subdir
+
+
+def substitute_state_tokens(state: State, environ: Mapping[str, str]) -> State:
+    """Replace ``{#NAME#}`` in every body string and content with environment values (missing = error)."""
+    from ..config import substitute_tokens
+
+    def walk(value: Any, where: str) -> Any:
+        if isinstance(value, str):
+            return substitute_tokens(value, environ, where) if "{#" in value else value
+        if isinstance(value, Mapping):
+            return {k: walk(v, where) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, where) for v in value]
+        return value
+
+    result = State()
+    for resource in state:
+        where = resource.source.path if resource.source else str(resource.key)
+        body = walk(resource.body, where) if "{#" in json.dumps(resource.body) else resource.body
+        content = resource.content
+        if content and "{#" in content:
+            content = substitute_tokens(content, environ, where)
+        result.add(replace(resource, body=body, content=content))
+    return result
+
+
+def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, str], *, commit: str | None = None) -> Desired:
+    """Artifacts (directory, or the tree of ``commit``) + overrides + tokens, all validated first."""
+    from ..artifacts import load_tree
+    from ..references import check_references
+    from ..treesource import DirectorySource, GitCommitSource
+
+    path = Path(artifacts)
+    if not path.is_dir():
+        raise ConfigError(f"artifacts folder {artifacts} does not exist")
+    if commit is not None:
+        repo, subdir = _git_root(path)
+        from ..gitdiff import resolve_revision
+
+        commit = resolve_revision(repo, commit)
+        source: Any = GitCommitSource(repo, commit, subdir)
+    else:
+        source = DirectorySource(path)
+    state = load_tree(source)
+    service_name = None
+    if overrides:
+        from ..config import Overrides
+
+        loaded = Overrides.load(overrides, environ)
+        state = loaded.apply(state)
+        service_name = loaded.service_name
+    state = substitute_state_tokens(state, environ)
+    check_references(state)
+    return Desired(state, commit, service_name)
+
+
+# -- current state and planning ------------------------------------------------------------------
+
+def _extractor_config(path: str | None) -> Any:
+    """The extractor configuration --prune stays within (None: everything apiops extracts)."""
+    if not path:
+        return None
+    from ..config import ExtractorConfig
+
+    return ExtractorConfig.load(path)
+
+
+def _spec_format(desired: State) -> str:
+    exts = [r.content_format for r in desired.of_kind("api-specification")]
+    if exts and all(f == "openapi+json" for f in exts):
+        return "openapi-v3-json"
+    return "openapi-v3-yaml"
+
+
+def _secret_values(arm: Any, desired: State, current: State) -> dict[ResourceKey, str | None]:
+    """Secret named values' live values (listValue), only where the tree sets one to compare."""
+    wanted = [
+        r.key for r in desired.of_kind("named-value")
+        if r.properties.get("secret") and r.properties.get("value") and r.key in current
+    ]
+
+    def one(key: ResourceKey) -> tuple[ResourceKey, str | None]:
+        try:
+            value = arm.post(f"{key.arm_path}/listValue").body.get("value")
+        except Exception:  # noqa: BLE001 - unknown means "put it"
+            value = None
+        return key, value if isinstance(value, str) else None
+
+    return dict(arm.map(one, wanted))
+
+
+def _with_observations(plan: Plan, arm: Any) -> Plan:
+    """Record each action's ETag as observed now (reads only), so apply can refuse drift."""
+    from ..apply import observe
+
+    seen = observe(arm, [a.key for a in plan.actions if a.key.row.etag])
+
+    def fix(action: Action) -> Action:
+        exists, etag = seen.get(action.key, (None, None))
+        reason = action.reason
+        if action.verb == "put" and exists is not None and "(" in reason:
+            # --since labels: the instance decides create vs update
+            label = "update" if exists else "create"
+            reason = label + reason[reason.index(" ("):] if reason.startswith(("create", "update")) else reason
+        return replace(action, etag=etag if exists else None, reason=reason)
+
+    return Plan(
+        puts=tuple(fix(a) for a in plan.puts),
+        deletes=tuple(fix(a) for a in plan.deletes),
+        target=plan.target,
+        warnings=plan.warnings,
+    )
+
+
+def make_plan(
+    arm: Any,
+    desired: Desired,
+    *,
+    artifacts: str,
+    since: str | None,
+    creator: bool,
+    terminator: bool,
+    prune: bool,
+    max_deletions: int | None,
+    config_path: str | None,
+    log: Any,
+) -> Plan:
+    """Desired vs the instance (or vs the tree at ``since``) → an observed, ordered plan."""
+    from ..plan import plan_against_instance, plan_since
+
+    target = {"subscription": arm.subscription_id, "resourceGroup": arm.resource_group, "service": arm.service_name}
+    if desired.commit:
+        target["commit"] = desired.commit
+    if since:
+        from ..artifacts import key_for_path, load_tree
+        from ..gitdiff import changed_paths
+        from ..treesource import GitCommitSource
+
+        repo, subdir = _git_root(Path(artifacts))
+        prefix = f"{subdir}/" if subdir else ""
+        keys: list[ResourceKey] = []
+        for change in changed_paths(repo, since, desired.commit or "HEAD"):
+            for path in (change.path, change.old_path):
+                if path and path.startswith(prefix):
+                    key = key_for_path(path[len(prefix):])
+                    if key is not None:
+                        keys.append(key)
+        previous = load_tree(GitCommitSource(repo, since, subdir))
+        log.info("--since %s: %d changed file(s) map to %d resource(s)", since, len(keys), len(set(keys)))
+        plan = plan_since(
+            desired.state, previous, keys, creator=creator, terminator=terminator,
+            max_deletions=max_deletions, target=target, since=since, until=desired.commit or "HEAD",
+        )
+        if prune:
+            pruned = _instance_plan(arm, desired, False, True, True, max_deletions, config_path, target, log)
+            plan = Plan(puts=plan.puts, deletes=pruned.deletes, target=target, warnings=plan.warnings + pruned.warnings)
+    else:
+        plan = _instance_plan(arm, desired, creator, terminator, prune, max_deletions, config_path, target, log)
+    return _with_observations(plan, arm)
+
+
+def _instance_plan(arm: Any, desired: Desired, creator: bool, terminator: bool, prune: bool,
+                   max_deletions: int | None, config_path: str | None, target: Mapping[str, str], log: Any) -> Plan:
+    from ..extract import read_instance
+    from ..plan import plan_against_instance
+
+    config = _extractor_config(config_path)
+    include_specs = creator and any(True for _ in desired.state.of_kind("api-specification"))
+    log.info("reading the instance %s ...", arm.service_name)
+    current = read_instance(arm, config, spec_format=_spec_format(desired.state), include_specifications=include_specs)
+    secrets = _secret_values(arm, desired.state, current) if creator else {}
+    selects = (lambda key: bool(config.selects(key, current.get(key).body if current.get(key) else None))) if config else None
+    return plan_against_instance(
+        desired.state, current, creator=creator, terminator=terminator, prune=prune,
+        selects=selects, max_deletions=max_deletions, target=target, secret_values=secrets,
+    )
+
+
+def write_result(path: str | None, data: Mapping[str, Any]) -> None:
+    if path:
+        Path(path).write_text(json.dumps(dict(data), indent=2) + "\n", encoding="utf-8")
+
+
+def _load_plan_file(path: Path) -> Plan | None:
+    if not path.exists():
+        return None
+    try:
+        return Plan.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError) as error:
+        raise ConfigError(f"{path} is not a plan file apiops can read: {error}") from error
+
+
+def run(args: argparse.Namespace, context: "Context") -> int:
+    from ..plan import ensure_same_target, merge_plans
+    from ..render import plan_markdown, plan_text
+
+    creator = args.creator or not args.terminator
+    terminator = args.terminator or not args.creator
+    desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None)
+    arm = context.make_arm(args, service_name=desired.service_name)
+    with arm:
+        plan = make_plan(
+            arm, desired, artifacts=args.artifacts, since=args.since, creator=creator, terminator=terminator,
+            prune=args.prune, max_deletions=args.max_deletions, config_path=args.config, log=context.log,
+        )
+    if args.out:
+        existing = _load_plan_file(Path(args.out))
+        if existing is not None and not (creator and terminator):
+            ensure_same_target(existing, plan)
+            plan = merge_plans(existing, plan, creator=creator, terminator=terminator)
+        Path(args.out).write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
+    if args.markdown:
+        Path(args.markdown).write_text(plan_markdown(plan), encoding="utf-8")
+    context.stdout(plan_text(plan))
+    write_result(args.result, {"puts": len(plan.puts), "deletes": len(plan.deletes),
+                               "has_changes": not plan.is_empty, "plan_file": args.out})
+    return 0
+
