@@ -74,7 +74,7 @@ class AppServer:
         return f"{self.scheme}://{host}:{port}"
 
     def start(self) -> "AppServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="apiops-devops-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="apiops-devops-emulator", daemon=True)
         self._thread.start()
         return self
 
