@@ -1,0 +1,1 @@
+"""JSON Schemas for the hand-written YAML inputs (package data, also usable by editors)."""
