@@ -158,3 +158,14 @@ def test_cli_ready_file_and_print_env(tmp_path):
         output, _ = process.communicate(timeout=10)
     assert process.returncode == 0
     assert "export APIOPS_ARM_ENDPOINT=" in output and "export AZURE_BEARER_TOKEN=" in output
+
+
+def test_lenient_mode_relaxes_if_match_and_required_properties():
+    with Emulator(lenient=True) as emu:
+        s = session(emu)
+        assert s.put(f"{emu.service_url}/tags/l?{V}", json={"properties": {}}).status_code == 201
+        assert s.patch(f"{emu.service_url}/tags/l?{V}", json={"properties": {"displayName": "L"}}).status_code == 200
+        assert s.delete(f"{emu.service_url}/tags/l?{V}").status_code == 200
+    with Emulator() as emu:
+        s = session(emu)
+        assert s.put(f"{emu.service_url}/tags/l?{V}", json={"properties": {}}).status_code == 400

@@ -289,3 +289,14 @@ def test_workspace_children(client, ids):
     client.workspace.delete(rg, svc, "wsx", "*")
     with pytest.raises(ResourceNotFoundError):
         client.workspace_api.get(rg, svc, "wsx", "wapi")
+
+
+def test_patch_is_current_switches_revision(client, ids):
+    rg, svc = ids
+    api = _api(client, rg, svc, "cur-api")
+    client.api.begin_create_or_update(rg, svc, "cur-api;rev=3", m.ApiCreateOrUpdateParameter(
+        path="cur-api", source_api_id=api.id)).result()
+    client.api.update(rg, svc, "cur-api;rev=3", "*", m.ApiUpdateContract(is_current=True))
+    assert client.api.get(rg, svc, "cur-api").api_revision == "3"
+    client.api.begin_delete(rg, svc, "cur-api;rev=1", "*").result()
+    assert [r.api_revision for r in client.api_revision.list_by_service(rg, svc, "cur-api")] == ["3"]
