@@ -31,7 +31,7 @@ import sys
 import tempfile
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping, TextIO
+from typing import Any, Callable, Iterable, Iterator, Mapping, TextIO
 
 __all__ = [
     "env_key",
@@ -125,6 +125,7 @@ class TaskContext:
     completed: bool = False
     #: Number of error issues reported so far (a failure already explained is not repeated).
     errors_reported: int = 0
+    last_error: str = ""
     #: Callables that see every plain log line after masking (e.g. to keep the CLI's last message).
     observers: list[Callable[[str], None]] = field(default_factory=list)
 
@@ -280,6 +281,7 @@ class TaskContext:
 
     def error(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
         self.errors_reported += 1
+        self.last_error = message
         self.command("task.logissue", message, type="error", sourcepath=path, linenumber=line)
 
     def progress(self, percent: int, message: str = "") -> None:
@@ -421,6 +423,11 @@ class AgentLogHandler(logging.Handler):
             progress = getattr(record, "progress", None)
             path = getattr(record, "path", None)
             line = getattr(record, "line", None)
+            error = _apiops_error_of(record)
+            if error is not None:  # the CLI logs ``error: <ApiOpsError>``: point the issue at its file
+                message = error.message
+                path = path or error.path
+                line = line or error.line
             if isinstance(progress, (int, float)):
                 self._context.progress(int(progress), message)
             elif record.levelno >= logging.ERROR:
@@ -433,6 +440,17 @@ class AgentLogHandler(logging.Handler):
                 self._context.debug(message)
         except Exception:  # logging must never take the task down
             self.handleError(record)
+
+
+def _apiops_error_of(record: logging.LogRecord) -> Any:
+    """The ApiOpsError a record is about (a logging argument or the exception), if any."""
+    candidates = list(record.args) if isinstance(record.args, tuple) else []
+    if record.exc_info and record.exc_info[1] is not None:
+        candidates.append(record.exc_info[1])
+    for candidate in candidates:
+        if isinstance(candidate, BaseException) and hasattr(candidate, "message") and hasattr(candidate, "path"):
+            return candidate
+    return None
 
 
 def run_task(
@@ -455,6 +473,14 @@ def run_task(
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(handler.level)
+    # The CLI installs its stderr handler on the "apiops" logger unless one marked _apiops_cli
+    # is there: ours takes that place, so engine warnings and errors become issues.
+    apiops_logger = logging.getLogger("apiops")
+    apiops_state = (apiops_logger.level, apiops_logger.propagate)
+    apiops_handler = AgentLogHandler(context, handler.level)
+    apiops_handler._apiops_cli = True  # type: ignore[attr-defined]
+    apiops_logger.addHandler(apiops_handler)
+    apiops_logger.propagate = False
     old_stdout, old_stderr = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = stream  # type: ignore[assignment]
     try:
@@ -470,6 +496,9 @@ def run_task(
         sys.stdout, sys.stderr = old_stdout, old_stderr
         root.removeHandler(handler)
         root.setLevel(old_level)
+        apiops_logger.removeHandler(apiops_handler)
+        apiops_logger.setLevel(apiops_state[0])
+        apiops_logger.propagate = apiops_state[1]
         context.complete("Failed", "The task ended without reporting a result")
     return 0
 

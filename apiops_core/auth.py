@@ -218,13 +218,13 @@ def resolve_cloud(environ: Mapping[str, str], arm_endpoint_option: str | None = 
         or (connection.url if connection is not None else "")
         or base.arm_endpoint
     ).strip().rstrip("/")
-    authority = (authority or base.authority_host).rstrip("/")
+    explicit_authority = authority.rstrip("/")
     for cloud in KNOWN_CLOUDS:
         if _same_url(cloud.arm_endpoint, endpoint):
-            if authority == cloud.authority_host.rstrip("/"):
+            if not explicit_authority or explicit_authority == cloud.authority_host:
                 return cloud
-            return Cloud(cloud.name, cloud.arm_endpoint, authority, cloud.scope)
-    return Cloud("Custom", endpoint, authority, endpoint + "/.default")
+            return Cloud(cloud.name, cloud.arm_endpoint, explicit_authority, cloud.scope)
+    return Cloud("Custom", endpoint, explicit_authority or base.authority_host, endpoint + "/.default")
 
 
 def _named_cloud(name: str) -> Cloud | None:

@@ -12,8 +12,9 @@ Steps, and why:
    icon.png, entry.json, the shared shim ``tasks/_shim/index.js``, the wheel and constraints.
    The single source of the version is pyproject.toml: it is stamped into the manifest and
    every task.json here (task Major stays the folder's; Minor/Patch follow the package).
-4. ``tfx extension create`` with the pinned tfx-cli of package-lock.json (``npm ci`` first),
-   run from the staged folder, output in ``dist/``.
+4. ``tfx extension create --manifest-globs vss-extension.json --output-path dist/`` with the
+   pinned tfx-cli of package-lock.json (``npm ci`` first; the same binary ``npx tfx`` runs),
+   from the staged folder.
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ def split_version(version: str) -> tuple[int, int, int]:
 
 
 def build_wheel(out_dir: Path) -> Path:
+    # setuptools reuses build/lib: a module deleted from the sources would survive there and
+    # end up in the wheel, so start from a clean slate.
+    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
+    for stale in (ROOT / "build").glob("bdist.*"):
+        shutil.rmtree(stale, ignore_errors=True)
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
     subprocess.run(
@@ -114,10 +120,15 @@ def stage(out_dir: Path, wheel: Path, constraints: list[str], version: str) -> P
 
 
 def tfx_command() -> list[str]:
+    """The pinned tfx of package-lock.json (what ``npx tfx`` resolves to in the repository).
+
+    Called by path rather than through npx so the staged folder may live anywhere (tests stage
+    into a temporary folder, outside the reach of npx's node_modules lookup).
+    """
     local = ROOT / "node_modules" / ".bin" / ("tfx.cmd" if os.name == "nt" else "tfx")
     if not local.exists():
         raise SystemExit("tfx-cli is not installed: run `npm ci` in the repository root first (it is pinned in package-lock.json)")
-    return ["npx", "--no-install", "tfx"]
+    return [str(local)]
 
 
 def package(staged: Path, dist: Path) -> Path:

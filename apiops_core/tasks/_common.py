@@ -109,7 +109,8 @@ def run_cli(
     work = tempfile.mkdtemp(prefix="apiops-task-", dir=_ensure_dir(context.temp_dir()))
     result_file = os.path.join(work, "result.json")
     markdown_file = os.path.join(work, "summary.md")
-    full = [*argv, "--result", result_file]
+    verbose = ["-v"] if (context.environ.get("SYSTEM_DEBUG") or "").lower() == "true" else []
+    full = [*verbose, *argv, "--result", result_file]
     if markdown_option:
         full += [markdown_option, markdown_file]
     context.write_line("##[command]apiops " + " ".join(_quote(a) for a in full))
@@ -120,7 +121,8 @@ def run_cli(
     finally:
         context.observers.remove(lines)
     if code != 0:
-        message = lines.last or f"apiops {argv[0]} failed with exit code {code}"
+        message = context.last_error or lines.last or f"apiops {argv[0]} failed with exit code {code}"
+        message = message[len("error: "):] if message.startswith("error: ") else message
         match = _WHERE.match(message)
         if match and not context.errors_reported:
             context.error(match["message"], path=match["path"], line=int(match["line"]))

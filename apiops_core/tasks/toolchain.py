@@ -155,12 +155,14 @@ def ensure_toolchain(
         pip_argv += ["--index-url", request.index_url]
     if request.constraints:
         pip_argv += ["--constraint", request.constraints]
-    pip_argv.append(request.wheel)
-    if run(pip_argv) != 0:
-        raise ToolchainError(
-            "pip could not install apiops and its dependencies; check that the agent reaches the package "
-            "index (set the pipIndexUrl input or the PIP_INDEX_URL variable for a private feed)"
-        )
+    # apiops itself is forced in (a same-version copy visible through system site packages must
+    # not win), its dependencies are installed only when missing.
+    for argv in ([*pip_argv, request.wheel], [*pip_argv, "--no-deps", "--force-reinstall", request.wheel]):
+        if run(argv) != 0:
+            raise ToolchainError(
+                "pip could not install apiops and its dependencies; check that the agent reaches the package "
+                "index (set the pipIndexUrl input or the PIP_INDEX_URL variable for a private feed)"
+            )
     with open(marker, "w", encoding="utf-8") as handle:
         json.dump({"version": version, "wheel_sha256": wheel_hash, "base_python": base}, handle)
     return Toolchain(python, prefix, version, reused=False)
