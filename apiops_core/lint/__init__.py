@@ -1,0 +1,160 @@
+"""Lint an artifacts tree: specifications, policies, references, secrets, API design.
+
+Entry points (what other engines call):
+
+- ``lint_tree(source, *, overrides=None, environ=None, config=None) -> LintReport`` reads a tree
+  (a folder path or a ``treesource``), applies the environment's overrides, and lints it;
+- ``lint_state(state, *, problems=(), config=None) -> LintReport`` lints a ``State`` already read
+  (the publisher's pre-flight: it has the desired state after overrides in hand);
+- ``check_publishable(state, *, problems=(), config=None) -> LintReport`` is ``lint_state`` that
+  raises when an error-level finding remains, so ``publish`` refuses to write;
+- ``breaking_changes(old_state, new_state)`` and ``render_markdown(changes)`` (``breaking.py``)
+  for ``apiops diff`` and the PR description.
+
+Checks produce findings; ``LintConfig`` then decides which to show and how serious they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from ..errors import ApiOpsError, ArtifactError, ReferenceError_
+from ..model import State
+from .breaking import BreakingChange, breaking_changes, render_json, render_markdown, render_text
+from .config import CONFIG_FILE_NAME, LintConfig
+from .context import LintContext
+from .findings import SEVERITIES, Finding, severity_rank, sort_key
+from .rules import RULE_BY_ID, RULES, Rule, run_rules
+
+__all__ = [
+    "LintReport",
+    "LintConfig",
+    "Finding",
+    "Rule",
+    "RULES",
+    "RULE_BY_ID",
+    "CONFIG_FILE_NAME",
+    "lint_state",
+    "lint_tree",
+    "check_publishable",
+    "BreakingChange",
+    "breaking_changes",
+    "render_markdown",
+    "render_text",
+    "render_json",
+]
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """Findings after configuration, the rules that ran, and the fail level that judges them."""
+
+    findings: tuple[Finding, ...]
+    rules: tuple[Rule, ...]
+    fail_level: str = "error"
+
+    @property
+    def failed(self) -> bool:
+        """True when a finding is at or above the fail level (exit code 1)."""
+        threshold = severity_rank(self.fail_level)
+        return any(severity_rank(f.severity) >= threshold for f in self.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in reversed(SEVERITIES)}
+
+    def with_fail_level(self, level: str) -> "LintReport":
+        return LintReport(self.findings, self.rules, level)
+
+
+def _root_prefix(source: Any) -> str:
+    """What ``source.describe`` puts before a tree-relative path (for per-path ignores)."""
+    describe = getattr(source, "describe", None)
+    if describe is None:
+        return ""
+    probe = describe("x")
+    return probe[:-1] if probe.endswith("x") else ""
+
+
+def lint_state(
+    state: State,
+    *,
+    problems: Sequence[ApiOpsError] = (),
+    config: LintConfig | None = None,
+    root_prefix: str = "",
+) -> LintReport:
+    """Lint a ``State`` (after overrides) plus the reader's problems; never raises for bad content."""
+    config = config or LintConfig()
+    rules = tuple(r for r in RULES if config.enabled(r.id))
+    context = LintContext(state, tuple(problems))  # type: ignore[arg-type]
+    raw = list(run_rules(context, rules))
+    kept = config.apply(raw, root_prefix=root_prefix)
+    unique = sorted(set(kept), key=sort_key)
+    return LintReport(tuple(unique), rules, config.fail_level)
+
+
+def lint_tree(
+    source: Any,
+    *,
+    overrides: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    config: LintConfig | str | Path | None = None,
+) -> LintReport:
+    """Read ``source`` (a folder or a treesource), apply ``overrides``, lint.
+
+    ``config`` is a ``LintConfig``, a path to a ``.apiops-lint.yaml``, or None to discover one in
+    the artifacts folder (then the working folder). A missing folder or a bad override or config
+    file raises (``ArtifactError`` / ``ConfigError``): those are usage errors, not findings.
+    """
+    from ..artifacts import read_tree
+    from ..treesource import DirectorySource
+
+    if isinstance(source, (str, Path)):
+        folder = Path(source)
+        if not folder.is_dir():
+            raise ArtifactError(f"artifacts folder {folder} does not exist or is not a folder", path=str(folder))
+        source = DirectorySource(folder)
+    if config is None:
+        root = getattr(source, "root", None)
+        config = LintConfig.discover(*([root] if root is not None else []), Path.cwd())
+    elif not isinstance(config, LintConfig):
+        config = LintConfig.load(config)
+    tree = read_tree(source)
+    state = tree.state
+    if overrides is not None:
+        from ..config import Overrides
+
+        state = Overrides.load(overrides, environ).apply(state)
+    return lint_state(state, problems=tree.problems, config=config, root_prefix=_root_prefix(source))
+
+
+def check_publishable(
+    state: State,
+    *,
+    problems: Sequence[ApiOpsError] = (),
+    config: LintConfig | None = None,
+) -> LintReport:
+    """The publisher's pre-flight: lint, and raise if any error-level finding remains.
+
+    Raises ``ReferenceError_`` when every error is a dangling reference (AO3xx), else
+    ``ArtifactError``; the message lists every error as ``path:line:col: AOnnn message``.
+    Warnings and notes never block a publish; the report is returned for printing.
+    """
+    report = lint_state(state, problems=problems, config=config)
+    errors = report.errors
+    if errors:
+        first = errors[0]
+        listing = "\n".join(f"  {f.location()}: {f.rule_id} {f.message}" for f in errors)
+        message = f"lint found {len(errors)} error{'s' if len(errors) != 1 else ''}; nothing was published:\n{listing}"
+        kind = ReferenceError_ if all(f.rule_id.startswith("AO3") for f in errors) else ArtifactError
+        raise kind(message, path=first.path, line=first.line)
+    return report

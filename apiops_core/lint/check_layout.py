@@ -1,0 +1,85 @@
+"""1xx checks: the tree can be read, its specifications parse and validate, revisions hang together."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..model import ResourceKey
+from .context import Hit, LintContext, content_path_of, info_path_of
+
+__all__ = ["unreadable", "spec_syntax", "openapi_invalid", "graphql_invalid", "revision_orphan", "revision_duplicate"]
+
+_REV = ";rev="
+
+
+def unreadable(ctx: LintContext) -> Iterator[Hit]:
+    """Every problem ``read_tree`` collected (bad JSON, bad names, two files for one resource...)."""
+    for problem in ctx.problems:
+        yield Hit(problem.path, problem.line, None, None, problem.message)
+
+
+def _spec_hits(ctx: LintContext, codes: tuple[str, ...]) -> Iterator[Hit]:
+    for resource in ctx.specs():
+        _, issues = ctx.spec(resource)
+        for issue in issues:
+            if issue.code in codes:
+                yield Hit(content_path_of(resource), issue.line, issue.column, str(resource.key), issue.message)
+
+
+def spec_syntax(ctx: LintContext) -> Iterator[Hit]:
+    yield from _spec_hits(ctx, ("parse", "graphql", "xml"))
+
+
+def openapi_invalid(ctx: LintContext) -> Iterator[Hit]:
+    yield from _spec_hits(ctx, ("openapi",))
+
+
+def graphql_invalid(ctx: LintContext) -> Iterator[Hit]:
+    yield from _spec_hits(ctx, ("graphql-schema",))
+
+
+def _claims(ctx: LintContext) -> dict[tuple[str | None, str], list[tuple[str, str]]]:
+    """(workspace, root API) → [(revision number claimed, API folder name)]."""
+    claims: dict[tuple[str | None, str], list[tuple[str, str]]] = {}
+    for resource in ctx.state.of_kind("api"):
+        name = resource.key.name
+        ws = resource.key.workspace.casefold() if resource.key.workspace else None
+        if _REV in name:
+            root, number = name.split(_REV, 1)
+        else:
+            root, number = name, str(resource.properties.get("apiRevision") or "1")
+        claims.setdefault((ws, root.casefold()), []).append((number.strip(), name))
+    return claims
+
+
+def revision_orphan(ctx: LintContext) -> Iterator[Hit]:
+    """``a;rev=N`` needs the API ``a`` (its current revision) in the tree."""
+    for resource in ctx.state.of_kind("api"):
+        name = resource.key.name
+        if _REV not in name:
+            continue
+        root = name.split(_REV, 1)[0]
+        if ResourceKey("api", (root,), resource.key.workspace) not in ctx.state:
+            yield Hit(
+                info_path_of(resource), None, None, str(resource.key),
+                f"revision folder {name!r} has no current revision: the API {root!r} is not in the tree",
+            )
+
+
+def revision_duplicate(ctx: LintContext) -> Iterator[Hit]:
+    """Two folders claiming one revision number (the root's ``apiRevision`` counts as a claim)."""
+    by_name = {(r.key.workspace.casefold() if r.key.workspace else None, r.key.name.casefold()): r for r in ctx.state.of_kind("api")}
+    for (ws, _root), claims in sorted(_claims(ctx).items(), key=lambda item: str(item[0])):
+        numbers: dict[str, list[str]] = {}
+        for number, name in claims:
+            numbers.setdefault(number, []).append(name)
+        for number, names in sorted(numbers.items()):
+            if len(names) < 2:
+                continue
+            for name in [n for n in sorted(names) if _REV in n] or sorted(names)[1:]:
+                resource = by_name[(ws, name.casefold())]
+                others = ", ".join(repr(n) for n in names if n != name)
+                yield Hit(
+                    info_path_of(resource), None, None, str(resource.key),
+                    f"{name!r} claims revision {number}, as does {others}; remove the stale folder",
+                )
