@@ -43,8 +43,9 @@ class Behavior:
         """Side effects of a successful write (e.g. a new product's subscription)."""
 
     def render(self, ctx: Ctx, entity: Entity) -> dict[str, Any]:
-        """The ``properties`` object returned to clients (copy; secrets removed)."""
-        return copy.deepcopy(entity.properties)
+        """The ``properties`` object returned to clients (secrets removed). A shallow copy is
+        enough: bodies are only serialised, never mutated below the top level."""
+        return dict(entity.properties)
 
     def before_delete(self, ctx: Ctx, entity: Entity) -> None:
         """Raise ArmError to refuse a delete."""
