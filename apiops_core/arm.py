@@ -384,7 +384,9 @@ class ArmClient:
 
         def send() -> ArmResponse:
             request = HttpRequest(method, url, headers=request_headers, content=data)
-            result = self.sdk._client.send_request(request, stream=False, read_timeout=self._read_timeout)
+            result = self.sdk._client.send_request(
+                request, stream=False, connection_verify=self._verify, read_timeout=self._read_timeout
+            )
             return _decode(result)
 
         return self._with_retries(method, resource or path, send, allow=allow or set())
