@@ -14,7 +14,6 @@ from .paging import page
 from .store import Entity
 from .validation import check_required
 
-SECRET_FREE_ACTIONS = frozenset()
 
 
 def strip_quotes(etag: str) -> str:

@@ -3,7 +3,6 @@ the separately written definition importer/exporter (so these tests do not depen
 from __future__ import annotations
 
 import json
-import sys
 import time
 import types
 from dataclasses import dataclass, field

@@ -6,11 +6,9 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 from azure.mgmt.apimanagement import models as m
 
