@@ -15,7 +15,7 @@ would see on Azure DevOps.
 
 Mount it with the APIM emulator's server (it implements ``matches``/``handle`` from
 ``emulator.http``) under a prefix such as ``/devops``; the organisation URL is then
-``https://host:port/devops/<org>``. ``devops_server.serve_apps`` runs it standalone.
+``https://host:port/devops/<org>``. ``devops_server.AppServer`` runs it standalone.
 
 Knobs for tests: ``tokens`` (accepted secrets; ``None`` accepts any credential), ``denied``
 (permission names refused with TF401027: ``GenericContribute``, ``CreateBranch``,
