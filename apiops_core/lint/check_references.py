@@ -54,7 +54,7 @@ def _dangling(ctx: LintContext, kinds: tuple[str, ...] | None, exclude: tuple[st
         else:
             what = f"{KIND_BY_NAME[ref.kind].name} {ref.name!r}"
             column = _column(resource.content, ref.line, ref.name) if in_content else None
-        via = f" ({ref.via})" if ref.via else ""
+        via = f" ({ref.via})" if ref.via and not ref.by_display_name else ""
         yield Hit(path, ref.line, column, str(item.source), f"{what}{via} does not exist in the artifacts")
 
 

@@ -1,0 +1,75 @@
+"""Text, JSON, SARIF 2.1.0 and JUnit output."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+
+from apiops_core.lint import RULES, lint_state
+from apiops_core.lint.formatters import to_json, to_junit, to_sarif, to_text
+
+from .cases import BAD
+
+SCHEMA = json.loads((Path(__file__).parent / "sarif_2_1_0_focused.schema.json").read_text())
+
+
+def _report():
+    state, _ = BAD["AO203"]()
+    # a few more findings from other rules, files with spaces in their path, and one without a path
+    extra_state, problems = BAD["AO403"]()
+    for resource in extra_state:
+        if resource.key.kind == "named-value":
+            state.add(resource)
+    return lint_state(state, problems=[*problems, *BAD["AO101"]()[1]])
+
+
+def test_text_lines() -> None:
+    text = to_text(_report())
+    assert "apis/orders/policy.xml:4:3: AO203 unknown element <set-heder>" in text
+    assert text.rstrip().splitlines()[-1].endswith(")")
+
+
+def test_json_output() -> None:
+    data = json.loads(to_json(_report()))
+    assert data["failed"] is True
+    assert {f["ruleId"] for f in data["findings"]} >= {"AO203", "AO403"}
+    assert all({"path", "line", "column", "message", "severity"} <= set(f) for f in data["findings"])
+
+
+def test_sarif_validates_against_the_focused_schema() -> None:
+    report = _report()
+    sarif = json.loads(to_sarif(report))
+    jsonschema.validate(sarif, SCHEMA)
+    run = sarif["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [r.id for r in RULES]
+    typo = next(r for r in run["results"] if r["ruleId"] == "AO203")
+    location = typo["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "apis/orders/policy.xml"
+    assert location["region"] == {"startLine": 4, "startColumn": 3}
+    assert run["tool"]["driver"]["rules"][typo["ruleIndex"]]["id"] == "AO203"
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"] if "locations" in r]
+    assert any("named%20values/" in u for u in uris)
+
+
+def test_sarif_of_every_bad_case_validates() -> None:
+    for rule_id, make in BAD.items():
+        state, problems = make()
+        jsonschema.validate(json.loads(to_sarif(lint_state(state, problems=problems))), SCHEMA)
+
+
+def test_junit_parses_with_expected_testcases() -> None:
+    report = _report()
+    root = ET.fromstring(to_junit(report))
+    cases = root.findall("./testsuite/testcase")
+    pairs = {(f.rule_id, f.path) for f in report.findings}
+    flagged = {f.rule_id for f in report.findings}
+    assert len(cases) == len(pairs) + len([r for r in report.rules if r.id not in flagged])
+    assert root.get("tests") == str(len(cases))
+    failures = root.findall("./testsuite/testcase/failure")
+    assert len(failures) == len({(f.rule_id, f.path) for f in report.findings if f.severity == "error"})
+    assert root.get("failures") == str(len(failures))
+    warning_case = next(c for c in cases if c.get("classname") == "apiops.lint.AO403")
+    assert warning_case.find("failure") is None and warning_case.find("system-out") is not None
