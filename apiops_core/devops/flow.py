@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from ..errors import DevOpsError
+from .breaking import breaking_section
 from .describe import Description, describe, summarise
 from .failures import StaleRefError
 from .pushing import DEFAULT_MAX_PUSH_BYTES, DEFAULT_MAX_PUSH_CHANGES, batch_changes, push_payload
@@ -162,12 +163,27 @@ def sync_pull_request(api: RepoApi, local: Mapping[str, bytes], options: PullReq
     # describe target -> extraction (what merging does), downloading only old specifications
     against_target = changes if base.compare_commit == target_tip else \
         diff_tree(local, api.blobs_under(options.repo_path, target_tip), owns)
-    resources = summarise(against_target, api.blob)
-    description = describe(options.service_name, against_target, resources, extra=options.extra_markdown)
+    blobs = _BlobCache(api.blob)
+    resources = summarise(against_target, blobs)
+    extra = [t for t in (breaking_section(local, against_target, blobs), options.extra_markdown) if t]
+    description = describe(options.service_name, against_target, resources, extra="\n\n".join(extra) or None)
     pr = _open_or_update(api, options, base.pull_request, description)
     url = f"{repo.web_url}/pullrequest/{pr.pull_request_id}" if repo.web_url else None
     return PullRequestResult(True, pr.pull_request_id, url, options.source_ref, commit, tuple(changes), description,
                              pushes)
+
+
+class _BlobCache:
+    """Download each previous blob at most once (the operation diff and the breaking report share them)."""
+
+    def __init__(self, fetch: Callable[[str], bytes]) -> None:
+        self._fetch = fetch
+        self._seen: dict[str, bytes] = {}
+
+    def __call__(self, object_id: str) -> bytes:
+        if object_id not in self._seen:
+            self._seen[object_id] = self._fetch(object_id)
+        return self._seen[object_id]
 
 
 def _unchanged(web_url: str | None, pr: PullRequestInfo | None, options: PullRequestOptions) -> PullRequestResult:

@@ -67,6 +67,7 @@ def test_first_run_rerun_and_no_change(served, tmp_path):
     pr = app.pull_requests[result["pull_request_id"]]
     assert pr.status == "active" and pr.labels == ["apiops"]
     assert "`POST /items`" in pr.description and "`DELETE /items/{id}`" in pr.description
+    assert "Breaking changes" in pr.description and "`old`" in pr.description  # the removed API
     assert result["pull_request_url"].endswith(f"/_git/apim/pullrequest/{pr.pr_id}")
     commit = app.repos[pr.repo_id].commits[result["commit"]]
     assert commit.comment.endswith("[skip ci]")

@@ -123,6 +123,7 @@ def test_first_extraction_creates_branch_and_pull_request():
         rsps.add("GET", f"{BASE}/blobs/{oid(SPEC_OLD)}", body=SPEC_OLD,
                  match=[matchers.query_param_matcher({"download": "true"}),
                         matchers.header_matcher({"Accept": f"application/octet-stream;api-version={V71}"})])
+        rsps.add("GET", f"{BASE}/blobs/{oid(b'{}')}", body=b"{}")  # the removed API, for the breaking-change report
         rsps.add("POST", f"{BASE}/pullRequests", status=201, json=pr_json(), match=[accept(), matchers.json_params_matcher(
             {"sourceRefName": BRANCH, "targetRefName": "refs/heads/main", "title": "APIOps: artifacts extracted from svc",
              "isDraft": True}, strict_match=False)])
@@ -135,6 +136,7 @@ def test_first_extraction_creates_branch_and_pull_request():
             f"&versionDescriptor.versionType=commit&versionDescriptor.version={MAIN}",
             f"POST /Proj/_apis/git/repositories/{REPO_ID}/pushes",
             f"GET /Proj/_apis/git/repositories/{REPO_ID}/blobs/{oid(SPEC_OLD)}?download=true",
+            f"GET /Proj/_apis/git/repositories/{REPO_ID}/blobs/{oid(b'{}')}?download=true",
             f"POST /Proj/_apis/git/repositories/{REPO_ID}/pullRequests",
         ]
     assert result.to_json() == {"has_changes": True, "pull_request_id": 7, "branch": BRANCH, "commit": "d" * 40,
