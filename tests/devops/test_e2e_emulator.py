@@ -113,3 +113,16 @@ def test_https_with_ca_bundle_and_bad_token(tmp_path):
         assert main(args, {"SYSTEM_ACCESSTOKEN": "bad"}) == 1
         assert main(args, {"SYSTEM_ACCESSTOKEN": "good"}) == 0
     assert app.branch_files("apim", "apiops/extract/s")["apim/apis/a/apiInformation.json"] == b"{}"
+
+
+def test_filtered_extraction_with_config_keeps_other_teams_files(served, tmp_path):
+    app, url = served
+    config = tmp_path / "configuration.extractor.yaml"
+    config.write_text("apis:\n  - echo\n")
+    artifacts = tmp_path / "src" / "artifacts"
+    _write(artifacts, {"apis/echo/apiInformation.json": '{"properties": {"path": "echo2"}}\n'})
+    code, result = _run(url, artifacts, tmp_path, "--config", str(config))
+    assert code == 0 and result["has_changes"] is True
+    files = app.branch_files("apim", result["branch"])
+    assert "artifacts/apis/old/apiInformation.json" in files          # not selected: untouched
+    assert "artifacts/apis/echo/specification.yaml" not in files      # selected and gone from APIM: deleted
