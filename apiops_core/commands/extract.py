@@ -87,9 +87,14 @@ def run(args: argparse.Namespace, context: Context) -> int:
     output = args.output or context.env("API_MANAGEMENT_SERVICE_OUTPUT_FOLDER_PATH")
     if not output:
         raise ConfigError("--output is required (or set API_MANAGEMENT_SERVICE_OUTPUT_FOLDER_PATH)")
-    spec_format = args.spec_format or context.env("API_SPECIFICATION_FORMAT") or DEFAULT_SPEC_FORMAT
-    spec_format_for(spec_format)  # a bad value is a usage error before any ARM call
     config = _load_config(args.config or context.env("CONFIGURATION_YAML_PATH"))
+    spec_format = (
+        args.spec_format
+        or context.env("API_SPECIFICATION_FORMAT")
+        or getattr(config, "spec_format", None)
+        or DEFAULT_SPEC_FORMAT
+    )
+    spec_format_for(spec_format)  # a bad value is a usage error before any ARM call
     arm = context.make_arm(args)
     try:
         result = extract(arm, Path(output), config, spec_format=spec_format, progress=None)

@@ -239,3 +239,46 @@ def test_spec_formats(tmp_path, make_arm):
     extract(make_arm(), out2, spec_format="openapi-v2-yaml")
     text = (out2 / "apis/conference-api/specification.yaml").read_text()
     assert text.lstrip().startswith("swagger:") or "swagger: '2.0'" in text or 'swagger: "2.0"' in text
+
+
+def test_filtered_extraction_leaves_other_files_alone(tmp_path, make_arm):
+    from apiops_core.config import ExtractorConfig
+
+    out = tmp_path / "artifacts"
+    extract(make_arm(), out)
+    before = snapshot(out)
+    # another team's stale API that a full extraction would delete
+    (out / "apis/other-team-api").mkdir()
+    (out / "apis/other-team-api/apiInformation.json").write_text('{"properties": {"path": "x"}}')
+    # a stale operation policy inside the owned API: must go
+    (out / "apis/echo-api/operations/old-op").mkdir(parents=True)
+    (out / "apis/echo-api/operations/old-op/policy.xml").write_text("<policies/>")
+    config = ExtractorConfig.from_text("apis: [echo-api]\nnamedValues: [environment-name]\n")
+    result = extract(make_arm(), out, config)
+    after = snapshot(out)
+    assert result.deleted == ["apis/echo-api/operations/old-op/policy.xml"]
+    assert "apis/other-team-api/apiInformation.json" in after
+    for path, data in before.items():
+        assert after.get(path) == data, path  # nothing else changed or vanished
+    assert result.counts.get("api") == 2  # echo-api and its revision
+    assert result.counts.get("named-value") == 1
+
+
+def test_cli_extract_writes_summary_and_result(tmp_path, emulator, capsys):
+    from apiops_core.cli import main
+
+    out = tmp_path / "artifacts"
+    env = {**emulator.environment()}
+    code = main(
+        ["extract", "--output", str(out), "--summary", str(tmp_path / "s.md"), "--result", str(tmp_path / "r.json"),
+         "--spec-format", "openapi-v3-json"],
+        env,
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "extracted" in printed and "named-value" in printed
+    result = json.loads((tmp_path / "r.json").read_text())
+    assert result["output"] == str(out) and result["files_written"] > 50 and result["files_deleted"] == 0
+    assert "| api |" in (tmp_path / "s.md").read_text()
+    assert (out / "apis/conference-api/specification.json").exists()
+    assert main(["extract", "--output", str(out), "--spec-format", "pdf"], env) == 2
