@@ -319,9 +319,11 @@ class _Reader:
         for (link_name, in_ws), source in _LINK_SOURCES.items():
             if source.owner == row.name and in_ws == (key.workspace is not None):
                 tasks.append(lambda link_name=link_name, source=source: self.read_links(link_name, source, key))
+        # one item's children run one after another: items themselves run concurrently, which
+        # already fills the client's slots; nesting pools here only multiplies idle threads
         found = [resource]
-        for chunk in self.arm.map(lambda task: task(), tasks):
-            found.extend(chunk)
+        for task in tasks:
+            found.extend(task())
         return found
 
     def read_child(self, row: Kind, parent: ResourceKey, parent_body: Mapping[str, Any]) -> list[Resource]:
