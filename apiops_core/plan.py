@@ -30,7 +30,7 @@ from .errors import ConfigError, GuardError
 from .kinds import KIND_BY_NAME
 from .model import Action, Plan, Resource, ResourceKey, State, canonical_json
 from .normalise import normalise_body, same_body
-from .references import references_of
+from .references import display_index, references_of
 
 __all__ = [
     "plan_against_instance",
@@ -84,6 +84,14 @@ def _parse_document(text: str) -> Any:
             return json.loads(stripped)
         except ValueError:
             pass
+    try:  # libyaml is ~50x faster than the pure-Python parser on large specifications
+        import yaml
+
+        return yaml.load(stripped, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except ImportError:
+        pass
+    except Exception:  # noqa: BLE001 - anything unparsable compares as text
+        return None
     try:
         from ruamel.yaml import YAML
 
@@ -235,6 +243,10 @@ def _short(value: Any) -> str:
     return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 1] + "…"
 
 
+def _clip(text: str) -> str:
+    return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 1] + "…"
+
+
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(value, Mapping) and value:
         flat: dict[str, Any] = {}
@@ -273,10 +285,12 @@ def property_diff(desired: Resource | None, current: Resource | None) -> tuple[s
             ]
             lines.append(f"~ policy.xml: {sum(1 for l in changed if l.startswith('+'))} line(s) added, "
                          f"{sum(1 for l in changed if l.startswith('-'))} removed")
-            lines.extend(f"  {line[:1]} {_short(line[1:].strip())[1:-1]}" for line in changed[:6])
+            lines.extend(f"  {line[:1]} {_clip(line[1:].strip())}" for line in changed[:6])
     if row.content_kind == "specification":
         old_sig = spec_signature(current.content, current.content_format) if current else None
         new_sig = spec_signature(desired.content, desired.content_format) if desired else None
+        if old_sig is None and isinstance(new_sig, dict):
+            old_sig = {"operations": {}}
         if isinstance(old_sig, dict) and isinstance(new_sig, dict):
             old_ops, new_ops = old_sig["operations"], new_sig["operations"]
             added = sorted(set(new_ops) - set(old_ops))
@@ -318,8 +332,11 @@ def _root_api(name: str) -> str:
     return name.split(";rev=", 1)[0]
 
 
-def dependencies(key: ResourceKey, state: State) -> list[ResourceKey]:
-    """The resources of ``state`` that must exist before ``key`` can be put (resource level)."""
+def dependencies(key: ResourceKey, state: State, *, index: Mapping[Any, ResourceKey] | None = None) -> list[ResourceKey]:
+    """The resources of ``state`` that must exist before ``key`` can be put (resource level).
+
+    ``index`` is ``references.display_index(state)``, computed once per plan by callers.
+    """
     found: dict[ResourceKey, None] = {}
     row = key.row
     parent = key.parent
@@ -334,12 +351,12 @@ def dependencies(key: ResourceKey, state: State) -> list[ResourceKey]:
         found.setdefault(ResourceKey(first, key.names[:1], key.workspace), None)
         found.setdefault(ResourceKey(second, key.names[1:2], key.workspace), None)
     # everything under apis/a;rev=N waits for the root API a (a revision is made from it)
-    for index, name in enumerate(key.names):
-        if ";rev=" in name and _api_position(key, index):
+    for position, name in enumerate(key.names):
+        if ";rev=" in name and _api_position(key, position):
             found.setdefault(ResourceKey("api", (_root_api(name),), key.workspace), None)
     resource = state.get(key)
     if resource is not None:
-        for target in references_of(resource, state):
+        for target in references_of(resource, state, index=index):
             found.setdefault(target, None)
     found.pop(key, None)
     return [dep for dep in found if dep in state]
@@ -417,7 +434,8 @@ def guard_deletions(deletes: Sequence[Action], max_deletions: int | None) -> Non
 
 # -- building plans --------------------------------------------------------------------------
 
-def _put_action(key: ResourceKey, desired: State, current: Resource | None, reason: str, etag: str | None) -> Action:
+def _put_action(key: ResourceKey, desired: State, current: Resource | None, reason: str, etag: str | None,
+                index: Mapping[Any, ResourceKey] | None = None) -> Action:
     resource = desired.get(key)
     assert resource is not None
     return Action(
@@ -427,7 +445,7 @@ def _put_action(key: ResourceKey, desired: State, current: Resource | None, reas
         etag=etag,
         fingerprint=resource.fingerprint(),
         diff=property_diff(resource, current),
-        depends_on=tuple(dependencies(key, desired)),
+        depends_on=tuple(dependencies(key, desired, index=index)),
     )
 
 
@@ -450,13 +468,14 @@ def _delete_actions(keys: Iterable[ResourceKey], old: State, etags: Mapping[Reso
             continue
         kept.append(key)
     kept_set = set(kept)
+    index = display_index(old)
+    edges = {k: [d for d in dependencies(k, old, index=index) if d in kept_set] for k in kept}
     dependants: dict[ResourceKey, set[ResourceKey]] = {k: set() for k in kept}
-    for key in kept:
-        for dep in dependencies(key, old):
-            if dep in kept_set:
-                dependants[dep].add(key)
+    for key, deps in edges.items():
+        for dep in deps:
+            dependants[dep].add(key)
     # order: reverse of the put order
-    put_order = order_keys(kept, {k: [d for d in dependencies(k, old) if d in kept_set] for k in kept})
+    put_order = order_keys(kept, edges)
     actions = []
     for key in reversed(put_order):
         actions.append(
@@ -538,6 +557,7 @@ def plan_against_instance(
     """
     etags = etags or {}
     warnings, skipped = _secret_warnings(desired)
+    index = display_index(desired)
     puts: list[Action] = []
     if creator:
         for resource in desired:
@@ -547,7 +567,7 @@ def plan_against_instance(
             existing = current.get(key)
             if existing is not None and resources_equal(resource, existing) and not _secret_changed(resource, secret_values):
                 continue
-            puts.append(_put_action(key, desired, existing, "create" if existing is None else "update", etags.get(key)))
+            puts.append(_put_action(key, desired, existing, "create" if existing is None else "update", etags.get(key), index))
     deletes: tuple[Action, ...] = ()
     if terminator and prune:
         extra = [
@@ -610,6 +630,7 @@ def plan_since(
     etags = etags or {}
     existing = existing or {}
     warnings, skipped = _secret_warnings(desired)
+    index = display_index(desired)
     span = f"{since[:12]}..{until[:12] if len(until) > 12 else until}"
     keys: set[ResourceKey] = set()
     for key in changed:
@@ -623,7 +644,7 @@ def plan_since(
             if key in skipped or not creator:
                 continue
             verb = "update" if existing.get(key, key in previous) else "create"
-            puts.append(_put_action(key, desired, previous.get(key), f"{verb} (changed in {span})", etags.get(key)))
+            puts.append(_put_action(key, desired, previous.get(key), f"{verb} (changed in {span})", etags.get(key), index))
             continue
         if key.kind == "api-specification" and ResourceKey("api", key.names, key.workspace) in desired:
             continue  # a removed specification file leaves the API (and its operations) alone

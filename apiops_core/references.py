@@ -36,6 +36,7 @@ __all__ = [
     "declared_references",
     "resolve_references",
     "references_of",
+    "display_index",
     "dangling_references",
     "check_references",
     "parse_resource_id",
@@ -252,7 +253,7 @@ def declared_references(resource: Resource) -> list[Ref]:
     return refs
 
 
-def _display_index(state: State) -> dict[tuple[str | None, str], ResourceKey]:
+def display_index(state: State) -> dict[tuple[str | None, str], ResourceKey]:
     """Named values by (workspace, folded display name), falling back to the resource name."""
     index: dict[tuple[str | None, str], ResourceKey] = {}
     for resource in state.of_kind("named-value"):
@@ -289,7 +290,7 @@ def _resolve(ref: Ref, source: ResourceKey, state: State, index: Mapping[tuple[s
 
 def resolve_references(resource: Resource, state: State, *, _index: Mapping[tuple[str | None, str], ResourceKey] | None = None) -> list[Resolved]:
     """Each declared reference of ``resource`` with the key it names in ``state`` (or None)."""
-    index = _index if _index is not None else _display_index(state)
+    index = _index if _index is not None else display_index(state)
     results = []
     for ref in declared_references(resource):
         target = _resolve(ref, resource.key, state, index)
@@ -299,10 +300,16 @@ def resolve_references(resource: Resource, state: State, *, _index: Mapping[tupl
     return results
 
 
-def references_of(resource: Resource, state: State) -> list[ResourceKey]:
-    """The resources of ``state`` that ``resource`` refers to (deduplicated, in order found)."""
+def references_of(
+    resource: Resource, state: State, *, index: Mapping[tuple[str | None, str], ResourceKey] | None = None
+) -> list[ResourceKey]:
+    """The resources of ``state`` that ``resource`` refers to (deduplicated, in order found).
+
+    ``index`` (from ``display_index(state)``) saves rebuilding the display-name index when
+    asking for many resources of one state.
+    """
     seen: dict[ResourceKey, None] = {}
-    for item in resolve_references(resource, state):
+    for item in resolve_references(resource, state, _index=index):
         if item.target is not None:
             seen.setdefault(item.target, None)
     return list(seen)
@@ -310,7 +317,7 @@ def references_of(resource: Resource, state: State) -> list[ResourceKey]:
 
 def dangling_references(state: State) -> list[Resolved]:
     """Every non-optional reference in ``state`` that names nothing in ``state``."""
-    index = _display_index(state)
+    index = display_index(state)
     found = []
     for resource in state:
         for item in resolve_references(resource, state, _index=index):
