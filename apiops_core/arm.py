@@ -429,7 +429,7 @@ class ArmClient:
         raise error_type(text, status=response.status, code=code, resource_id=self.resource_id(path))
 
     def _send_bounded(self, send: Callable[[], ArmResponse], counter: str) -> _Attempt:
-        from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+        from azure.core.exceptions import DecodeError, HttpResponseError, ServiceRequestError, ServiceResponseError
 
         with self._slots:
             with self._lock:
@@ -438,8 +438,13 @@ class ArmClient:
                 setattr(self.stats, counter, getattr(self.stats, counter) + 1)
             try:
                 return _Attempt(send(), None)
-            except (ServiceRequestError, ServiceResponseError, ConnectionError, TimeoutError) as error:
+            except (ServiceRequestError, ServiceResponseError, DecodeError, ConnectionError, TimeoutError) as error:
+                # refused, reset, timed out, or a body cut short: all worth another attempt
                 return _Attempt(None, error)
+            except HttpResponseError as error:
+                if error.response is not None:
+                    raise
+                return _Attempt(None, error)  # the transport failed mid-stream (no response to judge)
             finally:
                 with self._lock:
                     self._in_flight -= 1

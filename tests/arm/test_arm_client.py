@@ -291,3 +291,16 @@ def test_map_raises_first_error_and_keeps_order(make_client):
 
     with pytest.raises(ValueError, match="boom"):
         client.map(boom, range(5))
+
+
+def test_truncated_json_body_is_retried(make_client):
+    answers: list = [(200, {"Content-Type": "application/json"}, '{"properties": {"cut'), (200, {}, {"properties": {"ok": 1}})]
+
+    def handler(seen):
+        status, headers, payload = answers.pop(0)
+        return status, headers, payload
+
+    client, transport = make_client(handler)
+    response = client.get("apis/a")
+    assert response.properties == {"ok": 1}
+    assert len(transport.seen) == 2
