@@ -468,18 +468,19 @@ def run_task(
     context = TaskContext(environ=dict(os.environ if environ is None else environ), out=out or sys.stdout)
     context.register_known_secrets()
     stream = AgentStream(context)
-    handler = AgentLogHandler(context, logging.DEBUG if _debug_enabled(context) else logging.INFO)
+    level = logging.DEBUG if _debug_enabled(context) else logging.INFO
+    # Libraries (the Azure SDK logs every HTTP request at INFO) reach the log only with warnings.
+    handler = AgentLogHandler(context, logging.WARNING)
     root = logging.getLogger()
-    old_level = root.level
     root.addHandler(handler)
-    root.setLevel(handler.level)
     # The CLI installs its stderr handler on the "apiops" logger unless one marked _apiops_cli
     # is there: ours takes that place, so engine warnings and errors become issues.
     apiops_logger = logging.getLogger("apiops")
     apiops_state = (apiops_logger.level, apiops_logger.propagate)
-    apiops_handler = AgentLogHandler(context, handler.level)
+    apiops_handler = AgentLogHandler(context, level)
     apiops_handler._apiops_cli = True  # type: ignore[attr-defined]
     apiops_logger.addHandler(apiops_handler)
+    apiops_logger.setLevel(level)
     apiops_logger.propagate = False
     old_stdout, old_stderr = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = stream  # type: ignore[assignment]
@@ -495,7 +496,6 @@ def run_task(
     finally:
         sys.stdout, sys.stderr = old_stdout, old_stderr
         root.removeHandler(handler)
-        root.setLevel(old_level)
         apiops_logger.removeHandler(apiops_handler)
         apiops_logger.setLevel(apiops_state[0])
         apiops_logger.propagate = apiops_state[1]

@@ -5,7 +5,8 @@ environment built from the task inputs: the service connection id in
 ``APIOPS_SERVICE_CONNECTION`` (so ``apiops_core.auth`` reads the agent's ``ENDPOINT_*``
 variables), and the subscription, resource group and service name in the variables the CLI
 documents. The CLI writes a ``--result`` JSON file that becomes output variables and a
-Markdown file that becomes the run summary.
+Markdown file that becomes the run summary. ``{#NAME#}`` placeholders are replaced by the
+engines from that environment; secret variables are added to it under their plain names.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-from apiops_core.agent import TaskContext, TaskFailed, env_key
-from apiops_core.errors import ConfigError
+from apiops_core.agent import TaskContext, TaskFailed
 
 __all__ = [
     "AzureTarget",
@@ -26,13 +26,11 @@ __all__ = [
     "engine_environ",
     "run_cli",
     "CliRun",
-    "substitute_tokens",
-    "prepare_overrides",
+    "secret_token_environ",
     "default_plan_file",
     "add_option",
 ]
 
-_TOKEN = re.compile(r"\{#\s*([A-Za-z_][A-Za-z0-9_.]*)\s*#\}")
 _WHERE = re.compile(r"^(?P<path>.*?):(?P<line>\d+): (?P<message>.*)$")
 
 
@@ -185,52 +183,18 @@ def default_plan_file(context: TaskContext) -> str:
 
 
 # ------------------------------------------------------------------ token substitution
-def substitute_tokens(text: str, lookup: Callable[[str], str | None], *, path: str) -> str:
-    """Replace ``{#NAME#}`` with the pipeline variable NAME; a missing one is an error with its line."""
+def secret_token_environ(context: TaskContext) -> dict[str, str]:
+    """Secret pipeline variables under their plain names, for ``{#NAME#}`` placeholders.
 
-    def replace(match: re.Match[str]) -> str:
-        value = lookup(match.group(1))
-        if value is None:
-            line = text.count("\n", 0, match.start()) + 1
-            raise ConfigError(
-                f"Token {match.group(0)} has no pipeline variable {match.group(1)}; define it in the pipeline "
-                "or a variable group (secret variables work too)",
-                path=path,
-                line=line,
-            )
-        return value
-
-    return _TOKEN.sub(replace, text)
-
-
-def prepare_overrides(context: TaskContext, overrides: str | None, *, substitute: bool) -> str | None:
-    """The overrides file the CLI gets: the input itself, or a private copy with tokens replaced.
-
-    Values of secret variables are registered with the agent before they land in the copy.
-    The copy lives in the job's temp folder (wiped after the job) with owner-only permissions.
+    The engines replace ``{#NAME#}`` in overrides and artifact contents from the environment
+    they are given; the agent passes public variables as ``NAME`` but secret ones only as
+    ``SECRET_NAME``. Each value is registered with the agent before the engine can see it.
     """
-    if overrides is None or not substitute:
-        return overrides
-    try:
-        with open(overrides, encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the overrides file: {exc.strerror}", path=overrides) from None
-    if not _TOKEN.search(text):
-        return overrides
-
-    def lookup(name: str) -> str | None:
-        key = env_key(name)
-        secret = context.environ.get("SECRET_" + key)
-        if secret is not None:
-            context.set_secret(secret)
-            return secret
-        return context.environ.get(key)
-
-    replaced = substitute_tokens(text, lookup, path=overrides)
-    folder = _ensure_dir(os.path.join(context.temp_dir(), "apiops"))
-    fd, target = tempfile.mkstemp(prefix="overrides-", suffix=os.path.splitext(overrides)[1] or ".yaml", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(replaced)
-    context.write_line(f"Replaced {{#...#}} tokens of {overrides} with pipeline variables")
-    return target
+    exposed: dict[str, str] = {}
+    for key, value in context.environ.items():
+        if key.upper().startswith("SECRET_") and len(key) > len("SECRET_"):
+            plain = key[len("SECRET_"):]
+            if plain not in context.environ:
+                context.set_secret(value)
+                exposed[plain] = value
+    return exposed

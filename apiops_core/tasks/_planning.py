@@ -9,7 +9,7 @@ from apiops_core.tasks._common import (
     add_option,
     default_plan_file,
     engine_environ,
-    prepare_overrides,
+    secret_token_environ,
     read_azure_target,
     run_cli,
 )
@@ -23,11 +23,8 @@ def plan_body(context: TaskContext, half: str) -> str:
     artifacts = context.get_path_input("artifactsFolder", required=True, check_exists=True)
     plan_file = context.get_path_input("planFile") or default_plan_file(context)
     os.makedirs(os.path.dirname(plan_file) or ".", exist_ok=True)
-    overrides = prepare_overrides(
-        context,
-        context.get_path_input("overridesFile", check_exists=True),
-        substitute=context.get_bool_input("tokenSubstitution", default=True),
-    )
+    overrides = context.get_path_input("overridesFile", check_exists=True)
+    tokens = secret_token_environ(context) if context.get_bool_input("tokenSubstitution", default=True) else {}
     argv = ["plan", "--artifacts", artifacts, f"--{half}", "--out", plan_file]
     add_option(argv, "--overrides", overrides)
     add_option(argv, "--config", context.get_path_input("configurationFile", check_exists=True))
@@ -35,7 +32,7 @@ def plan_body(context: TaskContext, half: str) -> str:
     if half == "terminator":
         add_option(argv, "--prune", context.get_bool_input("prune", default=True))
         add_option(argv, "--max-deletions", context.get_int_input("maxDeletions"))
-    run = run_cli(context, argv, engine_environ(context, target), markdown_option="--markdown")
+    run = run_cli(context, argv, engine_environ(context, target, tokens), markdown_option="--markdown")
 
     puts = int(run.result.get("puts", 0) or 0)
     deletes = int(run.result.get("deletes", 0) or 0)

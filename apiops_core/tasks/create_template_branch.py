@@ -23,26 +23,43 @@ def body(context: TaskContext) -> str:
     if not token:
         raise TaskFailed("System.AccessToken is not available to this step; it is needed to push and open the pull request")
     context.set_secret(token)
-    argv = ["pr", "--artifacts", artifacts]
-    add_option(argv, "--organization", context.get_input("organization") or context.environ.get("SYSTEM_COLLECTIONURI"))
-    add_option(argv, "--project", context.get_input("project") or context.environ.get("SYSTEM_TEAMPROJECT"))
-    add_option(argv, "--repository", context.get_input("repository") or context.environ.get("BUILD_REPOSITORY_NAME"))
+    argv = ["pr", "--artifacts", artifacts, "--service-name", context.get_input("serviceName", required=True)]
+    # empty: the engine uses the pipeline's own (System.CollectionUri, System.TeamProject, Build.Repository.ID)
+    add_option(argv, "--organization", context.get_input("organization"))
+    add_option(argv, "--project", context.get_input("project"))
+    add_option(argv, "--repository", context.get_input("repository"))
     add_option(argv, "--target-branch", context.get_input("targetBranch", default="main"))
     add_option(argv, "--branch", context.get_input("branchName"))
     add_option(argv, "--repo-path", context.get_input("repositoryPath"))
     add_option(argv, "--config", context.get_path_input("configurationFile", check_exists=True))
-    run = run_cli(context, argv, engine_environ(context, None, {"SYSTEM_ACCESSTOKEN": token}))
+    add_option(argv, "--title", context.get_input("pullRequestTitle"))
+    for option, name in (("--reviewer", "reviewers"), ("--work-item", "workItems"), ("--label", "labels")):
+        for value in _split_list(context.get_input(name)):
+            argv += [option, value]
+    add_option(argv, "--draft", context.get_bool_input("draft"))
+    if context.get_bool_input("autoComplete"):
+        argv += ["--auto-complete", "--merge-strategy", context.get_input("mergeStrategy", default="squash")]
+        add_option(argv, "--delete-source-branch", context.get_bool_input("deleteSourceBranch"))
+    commit_suffix = context.get_input("commitSuffix")
+    if commit_suffix:
+        argv += [f"--commit-suffix={commit_suffix}"]
+    run = run_cli(context, argv, engine_environ(context, None, {"SYSTEM_ACCESSTOKEN": token}), markdown_option="--summary")
 
     has_changes = bool(run.result.get("has_changes", False))
     context.set_output("hasChanges", has_changes)
     context.set_output("pullRequestId", run.result.get("pull_request_id") or "")
     context.set_output("pullRequestUrl", run.result.get("pull_request_url") or "")
+    context.set_output("branch", run.result.get("branch") or "")
     if has_changes:
-        summary = f"## API Management template branch\n\nPull request: {run.result.get('pull_request_url', '')}\n"
+        summary = run.markdown or f"## API Management template branch\n\nPull request: {run.result.get('pull_request_url', '')}\n"
     else:
         summary = "## API Management template branch\n\nThe artifacts match the target branch; no pull request was needed.\n"
     context.upload_summary(summary, title="API Management pull request")
     return "Succeeded"
+
+
+def _split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
 
 
 def main(environ: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:

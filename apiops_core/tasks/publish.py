@@ -11,7 +11,7 @@ import sys
 from typing import Mapping, TextIO
 
 from apiops_core.agent import TaskContext, run_task
-from apiops_core.tasks._common import add_option, engine_environ, prepare_overrides, read_azure_target, run_cli
+from apiops_core.tasks._common import add_option, engine_environ, secret_token_environ, read_azure_target, run_cli
 
 __all__ = ["main", "body"]
 
@@ -20,11 +20,8 @@ def body(context: TaskContext) -> str:
     target = read_azure_target(context, service_required=False)
     artifacts = context.get_path_input("artifactsFolder", required=True, check_exists=True)
     plan_file = context.get_path_input("planFile", check_exists=True)
-    overrides = prepare_overrides(
-        context,
-        context.get_path_input("overridesFile", check_exists=True),
-        substitute=context.get_bool_input("tokenSubstitution", default=True),
-    )
+    overrides = context.get_path_input("overridesFile", check_exists=True)
+    tokens = secret_token_environ(context) if context.get_bool_input("tokenSubstitution", default=True) else {}
     if plan_file:
         argv = ["apply", plan_file, "--artifacts", artifacts]
         add_option(argv, "--overrides", overrides)
@@ -39,7 +36,7 @@ def body(context: TaskContext) -> str:
         dry_run = context.get_bool_input("dryRun")
         add_option(argv, "--dry-run" if dry_run else "--yes", True)
         markdown_option = "--markdown"
-    run = run_cli(context, argv, engine_environ(context, target), markdown_option=markdown_option)
+    run = run_cli(context, argv, engine_environ(context, target, tokens), markdown_option=markdown_option)
 
     puts = int(run.result.get("puts", 0) or 0)
     deletes = int(run.result.get("deletes", 0) or 0)

@@ -193,6 +193,7 @@ def test_logging_records_become_issues_and_progress():
         log = logging.getLogger("apiops.test")
         log.warning("careful ##vso[task.complete result=Failed]")
         log.info("plain info")
+        logging.getLogger("azure.core.pipeline").info("Request URL: noise")
         log.info("halfway", extra={"progress": 50})
         log.error("broken", extra={"path": "a.yaml", "line": 3})
         print("printed by an engine")
@@ -206,6 +207,7 @@ def test_logging_records_become_issues_and_progress():
     ]
     assert cmds[2].props["sourcepath"] == "a.yaml" and cmds[2].props["linenumber"] == "3"
     assert "plain info" in out.getvalue() and "printed by an engine" in out.getvalue()
+    assert "noise" not in out.getvalue()
     assert logging.getLogger("apiops").handlers == [] or all(
         not getattr(h, "_apiops_cli", False) or h.__class__.__name__ != "AgentLogHandler"
         for h in logging.getLogger("apiops").handlers
