@@ -173,3 +173,31 @@ def test_a_missing_token_variable_fails_with_file_and_line(staged_tasks, emulato
     issue = run.errors()[0]
     assert "E2E_SECRET" in issue.data
     assert issue.props.get("sourcepath", "").endswith("namedValueInformation.json")
+
+
+def test_create_template_branch_opens_a_pull_request(staged_tasks, workspace, tmp_path):
+    """Extract, then commit the tree to Azure Repos (the emulator's DevOps app) with System.AccessToken."""
+    devops_module = pytest.importorskip("apiops_core.emulator.devops_app")
+    pytest.importorskip("apiops_core.commands.pr")
+    devops = devops_module.DevOpsApp("org", tokens={"system-access-token-e2e"})
+    devops.add_repository("Proj", "apim", {"README.md": "# APIM configuration\n"})
+    with emulator_module.Emulator(seed="demo", apps=[devops]) as emu:
+        assert extract(staged_tasks, emu, workspace, folder="artifacts").result == "Succeeded"
+        variables = dict(workspace, **{
+            "System.CollectionUri": emu.url + "/devops/org/", "System.TeamProject": "Proj",
+            "Build.Repository.ID": "apim", "AZURE_DEVOPS_CACHE_DIR": str(tmp_path / "devops-cache"),
+        })
+        task_dir, env = agent_env(staged_tasks, "ApiOpsCreateTemplateBranch", emu, variables,
+                                  {"artifactsFolder": "artifacts", "labels": "apiops, automated"})
+        first = run_task(task_dir, env)
+        assert first.result == "Succeeded", first.stdout[-4000:]
+        outputs = first.outputs()
+        assert outputs["hasChanges"] == "true" and outputs["pullRequestId"] == "1"
+        files = devops.branch_files("apim", outputs["branch"])
+        assert "artifacts/apis/echo-api/apiInformation.json" in files and "README.md" in files
+        assert "system-access-token-e2e" in [c.data for c in first.of("task.setsecret")]
+        assert_no_secret_printed(first, "system-access-token-e2e", emu.token)
+
+        again = run_task(task_dir, env)
+        assert again.result == "Succeeded", again.stdout[-4000:]
+        assert again.outputs()["hasChanges"] == "false"
