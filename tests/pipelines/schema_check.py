@@ -8,9 +8,10 @@ The schema's known gaps (see SERVICE-SCHEMA-PROVENANCE.md) are patched in memory
 2. extension tasks (``ApiOpsCreator@1``) are not in the schema's task list: a generic
    ``Name@major`` alternative is added. Their inputs are checked against our task.json files
    by the static tests instead;
-3. ``- ${{ each/if/else }}:`` entries in stage, job, step and variable lists (and ``${{ }}``
-   keys inside mappings such as ``inputs``) are not described: an "expression entry"
-   alternative is added. The expanded pipelines (no directives left) are validated too, so
+3. ``- ${{ each/if/else }}:`` entries in stage, job, step and variable lists, and ``${{ }}``
+   keys inside closed mappings (a stage's ``${{ if }}: dependsOn: ...``) are not described: an
+   "expression entry" alternative is added to those lists, and every closed object accepts
+   keys that are a whole ``${{ }}`` expression. The expanded pipelines (no directives left) are validated too, so
    what the entries produce is still checked.
 """
 
@@ -47,7 +48,20 @@ def patched_schema() -> dict:
     task["anyOf"].append({"properties": {"task": _CUSTOM_TASK, "inputs": {"type": "object"}}, "required": ["task"]})
     for name in ("stage", "job", "step", "variable"):
         definitions[name] = {"anyOf": [definitions[name], _EXPRESSION_ENTRY]}
+    _allow_expression_keys(patched)
     return patched
+
+
+def _allow_expression_keys(node: Any) -> None:
+    """Closed objects (``additionalProperties: false``) also accept ``${{ if/else/each }}`` keys."""
+    if isinstance(node, dict):
+        if node.get("additionalProperties") is False and "properties" in node:
+            node.setdefault("patternProperties", {})[r"^\$\{\{.*\}\}$"] = {}
+        for value in node.values():
+            _allow_expression_keys(value)
+    elif isinstance(node, list):
+        for value in node:
+            _allow_expression_keys(value)
 
 
 @functools.lru_cache(maxsize=1)

@@ -291,7 +291,8 @@ def test_publisher_applies_exactly_the_plan_its_plan_stage_published() -> None:
     run = pm.Expander().expand_file(pm.PIPELINES / "publisher.yml")
     stages = {s.name: s for s in pm.stages_of(run)}
     assert list(stages) == ["plan_dev", "publish_dev", "plan_prod", "publish_prod"]
-    assert stages["plan_prod"].depends_on == ["publish_dev"]
+    assert stages["plan_dev"].depends_on == []
+    assert stages["plan_prod"].depends_on == ["plan_dev", "publish_dev"]
     for env in ("dev", "prod"):
         plan_steps = stages[f"plan_{env}"].jobs[0].steps
         creator = next(s for s in plan_steps if s.get("task") == "ApiOpsCreator@1")["inputs"]
