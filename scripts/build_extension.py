@@ -131,12 +131,20 @@ def tfx_command() -> list[str]:
     return [str(local)]
 
 
-def package(staged: Path, dist: Path) -> Path:
+def package(staged: Path, dist: Path, *, allow_warnings: bool = False) -> Path:
     dist.mkdir(parents=True, exist_ok=True)
     before = set(dist.glob("*.vsix"))
     command = [*tfx_command(), "extension", "create", "--manifest-globs", "vss-extension.json",
                "--output-path", str(dist), "--no-prompt"]
-    subprocess.run(command, cwd=staged, check=True, stdout=sys.stderr, shell=(os.name == "nt"))
+    done = subprocess.run(command, cwd=staged, shell=(os.name == "nt"), capture_output=True, text=True,
+                          encoding="utf-8", errors="replace")
+    sys.stderr.write(done.stdout + done.stderr)
+    if done.returncode != 0:
+        raise SystemExit(f"tfx extension create failed with exit code {done.returncode}")
+    warnings = [line for line in (done.stdout + done.stderr).splitlines() if "warning" in line.lower()]
+    if warnings and not allow_warnings:
+        # tfx only warns about broken task.json files ("in the future ... treated as an error")
+        raise SystemExit("tfx reported warnings (pass --allow-tfx-warnings to package anyway):\n" + "\n".join(warnings))
     manifest = json.loads((staged / "vss-extension.json").read_text(encoding="utf-8"))
     vsix = dist / f"{manifest['publisher']}.{manifest['id']}-{manifest['version']}.vsix"
     if not vsix.exists():
@@ -150,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build")
     parser.add_argument("--output-path", type=Path, default=ROOT / "dist")
     parser.add_argument("--stage-only", action="store_true", help="stop after staging build/extension")
+    parser.add_argument("--allow-tfx-warnings", action="store_true", help="package even if tfx warns")
     args = parser.parse_args(argv)
     version = project_version()
     wheel = build_wheel(args.build_dir / "wheel")
@@ -158,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage_only:
         print(staged)
         return 0
-    vsix = package(staged, args.output_path)
+    vsix = package(staged, args.output_path, allow_warnings=args.allow_tfx_warnings)
     print(vsix)
     return 0
 

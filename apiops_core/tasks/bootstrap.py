@@ -19,13 +19,14 @@ import os
 import signal
 import subprocess
 import sys
+from urllib.parse import urlsplit
 from typing import Mapping, Sequence
 
-from apiops_core.agent import format_command
+from apiops_core.agent import TaskContext, format_command
 from apiops_core.tasks import TASK_MODULES
 from apiops_core.tasks.toolchain import ToolchainError, ToolchainRequest, ensure_toolchain
 
-__all__ = ["main", "select_interpreter", "child_environ"]
+__all__ = ["main", "select_interpreter", "child_environ", "register_secrets"]
 
 
 def _fail(message: str) -> int:
@@ -60,12 +61,31 @@ def child_environ(environ: Mapping[str, str], wheel: str | None) -> dict[str, st
     return env
 
 
+def register_secrets(environ: Mapping[str, str]) -> None:
+    """Register the job's secrets before pip or anything else prints a line.
+
+    Includes the password of a package index URL (``https://user:PAT@feed/...``), which pip
+    redacts itself, but an error message of another tool might not.
+    """
+    context = TaskContext(environ=environ, out=sys.stdout)
+    context.register_known_secrets()
+    for key in ("INPUT_PIPINDEXURL", "APIOPS_PIP_INDEX_URL", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"):
+        for url in (environ.get(key) or "").split():
+            try:
+                password = urlsplit(url).password
+            except ValueError:
+                password = None
+            if password:
+                context.set_secret(password)
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if environ is None else environ)
     modules = {module for _, module in TASK_MODULES}
     if len(args) != 1 or args[0] not in modules:
         return _fail(f"bootstrap: expected one task module out of {sorted(modules)}, got {args}")
+    register_secrets(env)
     wheel = env.get("APIOPS_TASK_WHEEL") or None
     try:
         python = select_interpreter(env, wheel)

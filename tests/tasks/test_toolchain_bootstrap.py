@@ -124,3 +124,11 @@ def test_build_extractor_prepares_and_reuses_the_toolchain(staged_tasks, workspa
     assert second.result == "Succeeded"
     assert "Using the cached apiops" in second.stdout
     assert second.outputs()["pythonPath"] == outputs["pythonPath"]
+
+
+def test_bootstrap_registers_secrets_before_anything_else(capsys):
+    from apiops_core.tasks.bootstrap import register_secrets
+
+    register_secrets({"SECRET_X": "secret-value", "INPUT_PIPINDEXURL": "https://user:feed-pat-1234@pkgs.example/simple/"})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["##vso[task.setsecret]secret-value", "##vso[task.setsecret]feed-pat-1234"]
