@@ -52,6 +52,8 @@ _NEUTRAL_PREFIX = "##vso\u200b["
 _COMMAND_PREFIX = re.compile(r"##vso\[", re.IGNORECASE)
 _TRUE = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "no", "n", "off", "0", ""})
+#: Endpoint auth parameters that name a kind, not a credential (masking them only garbles the log).
+_PUBLIC_AUTH_PARAMETERS = ("_AUTHENTICATIONTYPE", "_SCOPE", "_ROLE", "_SCOPELEVEL")
 #: Values too short to mask without wrecking the log (the agent has a similar floor).
 _MIN_SECRET_LENGTH = 4
 
@@ -226,6 +228,8 @@ class TaskContext:
             upper = key.upper()
             if not value:
                 continue
+            if upper.startswith("ENDPOINT_AUTH_PARAMETER_") and upper.endswith(_PUBLIC_AUTH_PARAMETERS):
+                continue
             if upper.startswith(("SECRET_", "ENDPOINT_AUTH_PARAMETER_", "SECUREFILE_TICKET_")):
                 values.append(value)
             elif upper.startswith("ENDPOINT_AUTH_") and not upper.startswith("ENDPOINT_AUTH_SCHEME_"):
@@ -364,7 +368,10 @@ def _auth_json_values(raw: str) -> Iterable[str]:
     params = parsed.get("parameters") if isinstance(parsed, dict) else None
     if not isinstance(params, dict):
         return []
-    return [v for v in params.values() if isinstance(v, str) and v]
+    return [
+        v for k, v in params.items()
+        if isinstance(v, str) and v and not ("_" + str(k).upper()).endswith(_PUBLIC_AUTH_PARAMETERS)
+    ]
 
 
 def _safe_file_part(text: str) -> str:

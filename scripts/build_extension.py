@@ -11,7 +11,7 @@ Steps, and why:
 3. Stage ``build/extension/``: manifest, overview, images and, per task folder, task.json,
    icon.png, entry.json, the shared shim ``tasks/_shim/index.js``, the wheel and constraints.
    The single source of the version is pyproject.toml: it is stamped into the manifest and
-   every task.json here (task Major stays the folder's; Minor/Patch follow the package).
+   every task.json here (task Major stays the folder's; see ``task_version``).
 4. ``tfx extension create --manifest-globs vss-extension.json --output-path dist/`` with the
    pinned tfx-cli of package-lock.json (``npm ci`` first; the same binary ``npx tfx`` runs),
    from the staged folder.
@@ -54,6 +54,20 @@ def split_version(version: str) -> tuple[int, int, int]:
     if not match:
         raise SystemExit(f"pyproject version {version!r} is not major.minor.patch")
     return int(match[1]), int(match[2]), int(match[3])
+
+
+def task_version(task_major: int, package_version: str) -> dict[str, int]:
+    """A task's version from the package's: Major is the task folder's own (V1 -> 1).
+
+    Agents cache a task by id and version and only ever move *up* within a major, so the
+    stamped version must grow with every package release, including package major bumps:
+    Minor = package major * 100 + package minor, Patch = package patch
+    (0.1.0 -> 1.1.0, 0.1.1 -> 1.1.1, 1.0.0 -> 1.100.0, 2.3.4 -> 1.203.4).
+    """
+    major, minor, patch = split_version(package_version)
+    if minor >= 100:
+        raise SystemExit(f"package minor version {minor} does not fit the task version scheme (< 100)")
+    return {"Major": task_major, "Minor": major * 100 + minor, "Patch": patch}
 
 
 def build_wheel(out_dir: Path) -> Path:
@@ -109,7 +123,7 @@ def stage(out_dir: Path, wheel: Path, constraints: list[str], version: str) -> P
         target = out_dir / folder.relative_to(ROOT)
         target.mkdir(parents=True)
         task = json.loads((folder / "task.json").read_text(encoding="utf-8-sig"))
-        task["version"] = {"Major": task["version"]["Major"], "Minor": minor, "Patch": patch}
+        task["version"] = task_version(task["version"]["Major"], version)
         (target / "task.json").write_text(json.dumps(task, indent=2) + "\n", encoding="utf-8")
         for name in ("icon.png", "entry.json"):
             shutil.copy2(folder / name, target / name)

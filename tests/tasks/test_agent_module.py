@@ -69,7 +69,8 @@ def test_secrets_are_registered_before_output_and_masked():
     env = {
         "SECRET_DB_PASSWORD": "hunter2-long",
         "ENDPOINT_AUTH_PARAMETER_ABC_SERVICEPRINCIPALKEY": "spn-key-value",
-        "ENDPOINT_AUTH_ABC": '{"parameters": {"serviceprincipalkey": "spn-key-value", "tenantid": "t-1234"}, "scheme": "ServicePrincipal"}',
+        "ENDPOINT_AUTH_PARAMETER_ABC_AUTHENTICATIONTYPE": "spnKey",
+        "ENDPOINT_AUTH_ABC": '{"parameters": {"serviceprincipalkey": "spn-key-value", "tenantid": "t-1234", "authenticationType": "spnKey"}, "scheme": "ServicePrincipal"}',
         "ENDPOINT_AUTH_SCHEME_ABC": "ServicePrincipal",
         "PUBLIC_VALUE": "not-secret",
     }

@@ -153,12 +153,19 @@ def test_staged_tasks_are_complete_and_stamped(staged, staged_tasks, build_scrip
     shim = (ROOT / "tasks" / "_shim" / "index.js").read_bytes()
     for folder in staged_tasks.values():
         task = load(folder / "task.json")
-        assert task["version"] == {"Major": 1, "Minor": minor, "Patch": patch}
+        assert task["version"] == build_script.task_version(1, build_script.project_version())
         for handler in task["execution"].values():
             assert (folder / handler["target"]).read_bytes() == shim
         assert len(list(folder.glob("apiops_core-*.whl"))) == 1
         assert (folder / "constraints.txt").read_text().count("==") > 5
         assert png_size(folder / "icon.png") == (32, 32)
+
+
+def test_task_versions_grow_with_every_package_release(build_script):
+    releases = ["0.1.0", "0.1.1", "0.2.0", "0.10.3", "1.0.0", "1.0.1", "2.3.4"]
+    stamped = [tuple(build_script.task_version(1, r).values()) for r in releases]
+    assert stamped == sorted(stamped) and len(set(stamped)) == len(stamped)
+    assert all(s[0] == 1 for s in stamped)
 
 
 def test_shim_does_not_load_task_lib():
