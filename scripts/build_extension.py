@@ -90,7 +90,10 @@ def build_wheel(out_dir: Path) -> Path:
 
 def pinned_constraints(distribution: str = "apiops-core") -> list[str]:
     """``name==version`` for the dependency closure of apiops as installed here."""
-    from packaging.requirements import Requirement  # pip's own vendored copy is not public; packaging ships with pip envs
+    try:
+        from packaging.requirements import Requirement
+    except ImportError:  # a bare build environment: pip's vendored copy parses requirements the same way
+        from pip._vendor.packaging.requirements import Requirement  # type: ignore[no-redef]
 
     seen: dict[str, str] = {}
     pending = list(metadata.requires(distribution) or [])

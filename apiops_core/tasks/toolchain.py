@@ -150,6 +150,8 @@ def ensure_toolchain(
             f"Could not create a virtual environment with {base}; install the venv module "
             "(e.g. apt-get install python3-venv) or use the UsePythonVersion task"
         )
+    if request.system_site_packages and base_python is None:
+        _link_running_environment(prefix)
     pip_argv = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
     if request.index_url:
         pip_argv += ["--index-url", request.index_url]
@@ -166,6 +168,31 @@ def ensure_toolchain(
     with open(marker, "w", encoding="utf-8") as handle:
         json.dump({"version": version, "wheel_sha256": wheel_hash, "base_python": base}, handle)
     return Toolchain(python, prefix, version, reused=False)
+
+
+def venv_site_packages(prefix: str) -> str:
+    if os.name == "nt":
+        return os.path.join(prefix, "Lib", "site-packages")
+    return os.path.join(prefix, "lib", f"python{sys.version_info[0]}.{sys.version_info[1]}", "site-packages")
+
+
+def _link_running_environment(prefix: str) -> None:
+    """Make the packages of the running interpreter visible when it is itself a virtual environment.
+
+    ``--system-site-packages`` only reaches the *base* installation; an agent image (or a CI
+    job) that preinstalled the dependencies into a virtual environment would be ignored. A
+    ``.pth`` line per site-packages folder adds them after the toolchain's own, so pip sees
+    the dependencies as installed and apiops itself still comes from the toolchain.
+    """
+    if sys.prefix == sys.base_prefix:
+        return
+    import site
+
+    folders = [p for p in site.getsitepackages() if os.path.isdir(p)]
+    target = venv_site_packages(prefix)
+    if folders and os.path.isdir(target):
+        with open(os.path.join(target, "_apiops_base_environment.pth"), "w", encoding="utf-8") as handle:
+            handle.write("\n".join(folders) + "\n")
 
 
 def _marker_matches(marker: str, wheel_hash: str) -> bool:

@@ -117,3 +117,25 @@ def test_environment_passes_through_untouched(staged_tasks, workspace, tmp_path)
     summary = run.of("task.addattachment")
     assert summary and os.path.isfile(summary[0].data)
     assert summary[0].props["type"] == "Distributedtask.Core.Summary"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="uses a POSIX shell script as a fake interpreter")
+def test_python_older_than_3_10_is_not_used(staged_tasks, workspace, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("python3", "python"):
+        fake = bin_dir / name
+        fake.write_text("#!/bin/sh\necho 3.8\n")
+        fake.chmod(0o755)
+    task_dir = str(staged_tasks["ApiOpsCreator"])
+    variables = {k: v for k, v in workspace.items() if k != "APIOPS_PYTHON"}
+    env = task_environment(task_dir, {}, variables)
+    env["PATH"] = str(bin_dir)
+    import subprocess
+    from .agent_sim import TaskRun, parse
+
+    proc = subprocess.run([shutil.which("node"), os.path.join(task_dir, "index.js")], env=env, capture_output=True, text=True)
+    run = TaskRun(proc.stdout, proc.stderr, proc.returncode, [c for c in map(parse, proc.stdout.splitlines()) if c])
+    assert run.result == "Failed"
+    message = run.of("task.complete")[0].data
+    assert "python3 (3.8)" in message and "UsePythonVersion" in message
