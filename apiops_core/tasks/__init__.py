@@ -12,7 +12,7 @@ bootstrap runs from the wheel on a bare interpreter, before any dependency is in
 from __future__ import annotations
 
 #: Task name (task.json ``name``) -> entry module in this package.
-TASK_MODULES: "tuple[tuple[str, str], ...]" = (
+TASK_MODULES: tuple[tuple[str, str], ...] = (
     ("ApiOpsBuildExtractor", "build_extractor"),
     ("ApiOpsCreateArtifacts", "create_artifacts"),
     ("ApiOpsCreateTemplateBranch", "create_template_branch"),

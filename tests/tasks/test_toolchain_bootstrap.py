@@ -132,3 +132,15 @@ def test_bootstrap_registers_secrets_before_anything_else(capsys):
     register_secrets({"SECRET_X": "secret-value", "INPUT_PIPINDEXURL": "https://user:feed-pat-1234@pkgs.example/simple/"})
     lines = capsys.readouterr().out.splitlines()
     assert lines == ["##vso[task.setsecret]secret-value", "##vso[task.setsecret]feed-pat-1234"]
+
+
+def test_bootstrap_runs_from_the_wheel_on_a_bare_interpreter(staged_tasks):
+    """-I -S: no site-packages at all, so only the standard library and the wheel can be imported."""
+    import subprocess
+
+    wheel = next(staged_tasks["ApiOpsCreator"].glob("apiops_core-*.whl"))
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import apiops_core.tasks.bootstrap as b; "
+            "print(b.__file__)")
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(wheel)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().startswith(str(wheel))
