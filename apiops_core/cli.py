@@ -120,12 +120,31 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
     return parser, modules
 
 
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now, not the one present at the first call.
+
+    The CLI runs in-process many times (tasks, tests capturing output), so binding the stream
+    once would send later runs' messages to a closed or foreign stream.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: D401
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # the base class assigns it in __init__
+        pass
+
+
 def _configure_logging(verbose: bool, quiet: bool) -> logging.Logger:
     log = logging.getLogger("apiops")
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     log.setLevel(level)
     if not any(getattr(h, "_apiops_cli", False) for h in log.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _CurrentStderrHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         handler._apiops_cli = True  # type: ignore[attr-defined]
         log.addHandler(handler)
