@@ -285,7 +285,10 @@ class _Reader:
             if self.selects(key, item):
                 chosen.append((key, item))
         scope = f"workspaces/{workspace}/" if workspace else ""
-        self.say(f"extracting {scope}{_folder(row)} ({len(chosen)})")
+        if chosen:
+            self.say(f"extracting {scope}{_folder(row)} ({len(chosen)})")
+        else:  # empty collections are noise at the default level (a workspace has a dozen)
+            _LOG.debug("extracting %s%s (0)", scope, _folder(row))
         found: list[Resource] = []
         for chunk in self.arm.map(lambda pair: self.read_item(row, pair[0], pair[1]), chosen):
             found.extend(chunk)
