@@ -1,0 +1,26 @@
+"""`apiops demo` is the README's first command: it must run the whole loop and show the change landed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from apiops_core.cli import main
+
+
+def test_demo_runs_extract_change_plan_publish_and_lands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    workdir = tmp_path / "demo"
+    assert main(["demo", "--workdir", str(workdir)], environ={}) == 0
+    out = capsys.readouterr()
+    text = out.out + out.err
+    # the plan is shown before it is applied, and a second plan is empty
+    assert text.index("Plan:") < text.index("Published")
+    assert "0 change(s)" in text
+    artifacts = workdir / "artifacts"
+    assert (artifacts / "apis" / "weather-api" / "apiInformation.json").is_file()
+    info = json.loads((artifacts / "apis" / "weather-api" / "apiInformation.json").read_text())
+    assert info["properties"]["path"] == "weather"
+    again = [p for p in workdir.rglob("apiInformation.json") if "extracted-again" in p.parts and "weather-api" in p.parts]
+    assert again, "the second extraction must contain the API the demo added"
