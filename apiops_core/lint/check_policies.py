@@ -45,10 +45,12 @@ def missing_base(ctx: LintContext) -> Iterator[Hit]:
         parsed, _ = ctx.policy(resource)
         if parsed.root is None or parsed.root.tag != "policies":
             continue
-        for section in parsed.root:
-            if section.tag in SECTIONS and section.find("base") is None:
-                line, column = parsed.position(section)
-                yield Hit(
-                    content_path_of(resource), line, column, str(resource.key),
-                    f"<{section.tag}> has no <base/>: the policies of the enclosing scope are skipped",
-                )
+        missing = [section for section in parsed.root if section.tag in SECTIONS and section.find("base") is None]
+        if missing:
+            line, column = parsed.position(missing[0])
+            names = ", ".join(f"<{section.tag}>" for section in missing)
+            yield Hit(
+                content_path_of(resource), line, column, str(resource.key),
+                f"{names} {'has' if len(missing) == 1 else 'have'} no <base/>: the policies of the enclosing scopes "
+                "(global, product, API) are skipped there",
+            )

@@ -117,6 +117,30 @@ def _rooted(path: list[Any], data: Mapping[str, Any], message: str) -> bool:
     return path[0] in data
 
 
+def _without_apim_quirks(value: Any, openapi3: bool) -> Any:
+    """A copy without what APIM's own export writes and imports back without complaint.
+
+    APIM exports ``type: ''`` for untyped parameters, ``description: null`` for responses without
+    one, and ``type: file`` (a Swagger 2 type) in OpenAPI 3 documents it converted. Reporting those
+    would flag every extracted tree for something the user did not write and cannot keep fixed.
+    """
+    if isinstance(value, Mapping):
+        result = {}
+        for key, item in value.items():
+            if key == "type" and item == "":
+                continue
+            if key == "description" and item is None:
+                item = ""
+            if openapi3 and key == "type" and item == "file":
+                result["format"] = "binary"
+                item = "string"
+            result[key] = _without_apim_quirks(item, openapi3)
+        return result
+    if isinstance(value, list):
+        return [_without_apim_quirks(item, openapi3) for item in value]
+    return value
+
+
 def _openapi_issues(loaded: LoadedSpec) -> list[SpecIssue]:
     if not isinstance(loaded.data, Mapping):
         return [SpecIssue("openapi", 1, 1, "the document is not an object")]
@@ -126,10 +150,11 @@ def _openapi_issues(loaded: LoadedSpec) -> list[SpecIssue]:
     issues: list[SpecIssue] = []
     seen: set[tuple[int, int, str]] = set()
     try:
-        errors = validator_cls(loaded.data).iter_errors()
+        data = _without_apim_quirks(loaded.data, "openapi" in loaded.data)
+        errors = validator_cls(data).iter_errors()
         for error in errors:
             path = list(getattr(error, "absolute_path", []) or [])
-            if not _rooted(path, loaded.data, str(getattr(error, "message", ""))):
+            if not _rooted(path, data, str(getattr(error, "message", ""))):
                 continue  # a nested sub-error with a path relative to its parent: the parent is reported
             line, column = loaded.position(path)
             message = str(getattr(error, "message", error)).splitlines()[0]
