@@ -102,6 +102,8 @@ def substitute_state_tokens(state: State, environ: Mapping[str, str]) -> State:
 def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, str], *, commit: str | None = None) -> Desired:
     """Artifacts (directory, or the tree of ``commit``) + overrides + tokens, all validated first."""
     from ..artifacts import load_tree
+    from ..lint import check_publishable
+    from ..lint.config import LintConfig
     from ..references import check_references
     from ..treesource import DirectorySource, GitCommitSource
 
@@ -126,6 +128,8 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
         service_name = loaded.service_name
     state = substitute_state_tokens(state, environ)
     check_references(state)
+    # pre-flight: nothing is published while lint reports an error (tunable in .apiops-lint.yaml)
+    check_publishable(state, config=LintConfig.discover(path, Path.cwd()))
     return Desired(state, commit, service_name)
 
 
