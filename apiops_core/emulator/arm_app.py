@@ -17,9 +17,10 @@ from .handlers import build_handlers
 from .http import Request, Response
 from .knobs import FaultInjector, Stats, Throttle
 from .locate import Target
-from .service import service_body
+from .service import resource_group_body, service_body
 
 _API_VERSION = re.compile(r"^20\d\d-\d\d-\d\d(-preview)?$")
+_RESOURCE_GROUP = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/?$", re.IGNORECASE)
 _PREFIX = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?"
                      r"/providers/Microsoft\.ApiManagement/service(?:/(?P<svc>[^/]+)(?P<rest>/.*)?)?/?$", re.IGNORECASE)
 
@@ -73,6 +74,9 @@ class ArmApp:
             return error.to_response()
 
     def _dispatch(self, request: Request) -> Response:
+        group = _RESOURCE_GROUP.match(request.path)
+        if group:
+            return self._resource_group(request, group.group("sub"), group.group("rg"))
         match = _PREFIX.match(request.path)
         if not match:
             raise ArmError(404, "NotFound", f"No route for '{request.path}'.")
@@ -108,6 +112,21 @@ class ArmApp:
         if request.method == "HEAD":
             return Response.empty(200, {"ETag": etag})
         return Response.json_body(200, service_body(self.env.service, etag), {"ETag": etag})
+
+    def _resource_group(self, request: Request, sub: str, rg: str) -> Response:
+        """``GET/HEAD /subscriptions/{s}/resourceGroups/{g}`` (Microsoft.Resources, any api-version):
+        clients check the group exists before touching the service. HEAD answers 204 like ARM's
+        ``resource_groups.check_existence``."""
+        service = self.env.service
+        if sub.lower() != service.subscription_id.lower():
+            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
+        if rg.lower() != service.resource_group.lower():
+            raise ArmError(404, "ResourceGroupNotFound", f"Resource group '{rg}' could not be found.")
+        if request.method == "HEAD":
+            return Response.empty(204)
+        if request.method != "GET":
+            raise ArmError(405, "MethodNotAllowed", "The emulated resource group is read-only.")
+        return Response.json_body(200, resource_group_body(service))
 
     def _list_services(self, request: Request) -> Response:
         if request.method != "GET":

@@ -13,6 +13,7 @@ from typing import Any
 from .context import Ctx, full_ref
 from .defaults import apply_defaults
 from .http import Response
+from .integrity import check_body_references
 from .store import Entity
 
 # Properties that hold references to other entities; stored as full ARM ids like the service returns.
@@ -37,6 +38,7 @@ class Behavior:
             if isinstance(value, str) and value.startswith("/"):
                 props[key] = full_ref(ctx.service_id, value)
         apply_defaults(ctx.route.kind, props, existing.properties if existing else None)
+        check_body_references(ctx, props)
         return props, extra
 
     def after_put(self, ctx: Ctx, entity: Entity, created: bool) -> None:

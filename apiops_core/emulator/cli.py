@@ -28,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fault-seed", type=int, default=None, help="seed of the fault RNG (reproducible faults)")
     parser.add_argument("--throttle", action="store_true", help="ARM token-bucket throttling per caller")
     parser.add_argument("--state", help="SQLite file that keeps the state across restarts")
-    parser.add_argument("--lenient", action="store_true", help="accept PATCH/DELETE without If-Match; skip required-property checks")
+    parser.add_argument("--lenient", action="store_true", help="accept PATCH/DELETE without If-Match; skip required-property and reference checks "
+                             "(dangling named values/fragments/backends/loggers/version sets, fragments in use)")
     return parser
 
 

@@ -37,7 +37,10 @@ class Emulator:
     ``fault_rate``: share of API requests answered 429/500/503/dropped (reproducible per
     ``fault_seed``); ``throttle``: ARM token buckets per caller; ``state_file``: SQLite file that
     keeps the state across restarts (the seed is applied only to an empty state);
-    ``lenient``: accept PATCH/DELETE without If-Match and skip required-property checks.
+    ``lenient``: accept PATCH/DELETE without If-Match, skip required-property checks and skip the
+    reference checks of ``integrity.py`` (dangling named values, fragments, backends, loggers,
+    version sets, link targets; deleting a fragment in use). Malformed policy XML is refused in
+    both modes, as the service does.
     """
 
     def __init__(self, seed: str | None = None, latency_ms: int = 0, fault_rate: float = 0.0,

@@ -1,19 +1,17 @@
 """Which handler serves which route (the one place that maps route behaviours to code)."""
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from .apis import ApiBehavior, ReleaseBehavior
 from .behavior import Behavior
-from .context import Ctx, relative_ref
+from .context import Ctx
 from .crud import EntityHandler
-from .errors import validation_error
 from .http import Response
 from .policies import PolicyBehavior, PolicyFragmentBehavior
 from .products import BackendBehavior, GatewayBehavior, GroupBehavior, OperationBehavior, ProductBehavior
 from .routes import ROUTES, Route
 from .secrets import NamedValueBehavior, SubscriptionBehavior
-from .store import Entity
 from .views import VIEWS
 
 
@@ -22,24 +20,8 @@ class Handler(Protocol):
 
 
 class LinkBehavior(Behavior):
-    """``*Links`` resources: the referenced entity must exist (in this service)."""
-
-    def prepare(self, ctx: Ctx, props: dict[str, Any], existing: Entity | None, *, patch: bool):
-        props, extra = super().prepare(ctx, props, existing, patch=patch)
-        for key in ("apiId", "groupId", "productId", "operationId"):
-            ref = props.get(key)
-            if isinstance(ref, str) and ref:
-                relative = relative_ref(ctx.service_id, ref)
-                try:
-                    target = ctx.env.locator.locate(relative)
-                except Exception:
-                    raise validation_error(key, f"'{ref}' is not a valid reference.") from None
-                name = target.entity_id or ""
-                if target.route.behavior == "api":
-                    name = ctx.env.locator.api_key(target.coll_key, name)
-                if ctx.store.get(target.coll_key, name) is None:
-                    raise validation_error(key, f"Referenced entity '{ref}' does not exist.")
-        return props, extra
+    """``*Links`` resources: the referenced entity must exist; checked by
+    :func:`~.integrity.check_body_references` from the base ``prepare`` (kind table there)."""
 
 
 _BY_BEHAVIOR: dict[str, type[Behavior]] = {

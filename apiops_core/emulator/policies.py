@@ -3,7 +3,6 @@ GET converts to the requested ``format`` (xml = expressions escaped, rawxml = un
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 from .behavior import Behavior
@@ -11,6 +10,7 @@ from .blobs import PREFIX as BLOB_PREFIX
 from .context import Ctx
 from .errors import bad_request, validation_error
 from .http import Response
+from .integrity import check_policy_document, policies_including, reference_body, refuse_fragment_in_use
 from .paging import page
 from .policy_xml import convert
 from .store import Entity
@@ -47,6 +47,8 @@ class PolicyBehavior(Behavior):
             value, fmt = document[0], fmt[: -len("-link")]
         if value is not None and not isinstance(value, str):
             raise validation_error("value", "'value' must be a string.")
+        if isinstance(value, str):
+            check_policy_document(ctx, value, fragment=self.fragment)
         props["value"], props["format"] = value, fmt
         ctx.scratch["put_format"] = fmt
         return super().prepare(ctx, props, existing, patch=patch)
@@ -79,19 +81,12 @@ class PolicyFragmentBehavior(PolicyBehavior):
         return props
 
     def action(self, ctx: Ctx, entity: Entity, action: str) -> Response:
-        """``listReferences``: policies in the same scope that include the fragment."""
-        pattern = re.compile(r"<include-fragment\s+fragment-id\s*=\s*[\"']" + re.escape(entity.name) + r"[\"']",
-                             re.IGNORECASE)
-        scope = ctx.target.scope_key
-        refs: list[dict[str, Any]] = []
-        for coll in ctx.store.all_collections():
-            if not coll.startswith(scope) or not coll.endswith("policies"):
-                continue
-            relative = coll[len(scope):]
-            if scope == "" and relative.startswith("workspaces/"):
-                continue
-            for policy in ctx.store.list(coll):
-                if pattern.search(str(policy.properties.get("value", ""))):
-                    display = f"{ctx.service_id}/{coll}/{policy.name}"
-                    refs.append({"id": display, "name": policy.name, "type": "Microsoft.ApiManagement/service/policies"})
+        """``listReferences``: the policies that include the fragment (workspace policies count
+        when their workspace has no fragment of the same id)."""
+        refs = [reference_body(ctx, path, arm_type, policy)
+                for path, arm_type, policy in policies_including(ctx.env, ctx.target.scope_key, entity.name)]
         return Response.json_body(200, page(ctx.request, refs, filterable=False))
+
+    def before_delete(self, ctx: Ctx, entity: Entity) -> None:
+        """The service refuses to delete a fragment that a policy still includes."""
+        refuse_fragment_in_use(ctx, entity)

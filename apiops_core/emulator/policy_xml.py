@@ -38,6 +38,21 @@ def _expression_end(text: str, start: int, escaped: bool) -> int:
     return len(text)
 
 
+def expression_spans(text: str, escaped: bool = False) -> list[tuple[int, int]]:
+    """``(start, end)`` of every ``@(...)``/``@{...}`` policy expression in ``text`` (balanced
+    parentheses/braces, C# string literals skipped). ``escaped``: the text is in ``xml`` format,
+    where string literals are delimited by ``&quot;``."""
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while True:
+        start = min((pos for pos in (text.find("@(", index), text.find("@{", index)) if pos != -1), default=-1)
+        if start == -1:
+            return spans
+        end = _expression_end(text, start, escaped)
+        spans.append((start, end))
+        index = end
+
+
 def _transform(text: str, escaped_input: bool, convert) -> str:
     out: list[str] = []
     index = 0

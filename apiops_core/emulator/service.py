@@ -34,6 +34,14 @@ def service_body(service: ServiceInfo, etag: str) -> dict[str, Any]:
     }
 
 
+def resource_group_body(service: ServiceInfo) -> dict[str, Any]:
+    """The emulated service's resource group, as ``Microsoft.Resources`` returns it."""
+    return {"id": f"/subscriptions/{service.subscription_id}/resourceGroups/{service.resource_group}",
+            "name": service.resource_group, "type": "Microsoft.Resources/resourceGroups",
+            "location": service.location.replace(" ", "").lower(), "tags": {},
+            "properties": {"provisioningState": "Succeeded"}}
+
+
 def create_builtins(store: Store, service: ServiceInfo) -> None:
     """Built-in groups (type system) and the all-access ``master`` subscription."""
     for name, (display, description) in BUILTIN_GROUPS.items():

@@ -95,7 +95,7 @@ def test_policy_fragment_references(client, ids):
     client.api_policy.create_or_update(rg, svc, "frag-api", "policy", m.PolicyContract(
         value='<policies><inbound><include-fragment fragment-id="frag1" /></inbound></policies>'))
     refs = client.policy_fragment.list_references(rg, svc, "frag1")
-    assert [r.id for r in refs.value] and refs.value[0].id.endswith("/apis/frag-api;rev=1/policies/policy")
+    assert [r.id for r in refs.value] and refs.value[0].id.endswith("/apis/frag-api/policies/policy")
 
 
 def test_named_value_secret_and_key_vault(client, ids):
