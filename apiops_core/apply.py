@@ -14,6 +14,8 @@ unless ``force``. Nothing here prints: progress is reported as ``ProgressEvent``
 
 from __future__ import annotations
 
+import heapq
+
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -110,25 +112,37 @@ def run_dag(
                 on_blocked(current, root)
             stack.extend((succ, root) for succ in successors[current])
 
-    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apiops-apply") as pool:
+    # ready nodes in input order: a heap of input positions, so each step costs log n, not a scan
+    position = {node: index for index, node in enumerate(order)}
+    ready = [position[n] for n in order if not waiting[n]]
+    heapq.heapify(ready)
+    limit = max(1, parallelism)
+
+    with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="apiops-apply") as pool:
         while waiting or running:
             started = False
-            for node in [n for n in order if n in waiting and not waiting[n]]:
+            parked: list[int] = []
+            while ready and len(running) < limit:
+                node = order[heapq.heappop(ready)]
+                if node not in waiting or waiting[node]:
+                    continue  # already started, blocked, or pushed twice
                 group = exclusive(node)
                 if group is not None and group in busy_groups:
+                    parked.append(position[node])
                     continue
-                if len(running) >= max(1, parallelism):
-                    break
                 if group is not None:
                     busy_groups.add(group)
                 del waiting[node]
                 running[pool.submit(run, node)] = node
                 started = True
+            for index in parked:
+                heapq.heappush(ready, index)
             if not running:
                 if waiting and not started:
                     # a cycle: release the first waiting node in input order
-                    first = next(n for n in order if n in waiting)
+                    first = min(waiting, key=position.__getitem__)
                     waiting[first] = set()
+                    heapq.heappush(ready, position[first])
                 continue
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for future in done:
@@ -141,8 +155,10 @@ def run_dag(
                 if error is None:
                     outcome.done.append(node)
                     for succ in successors[node]:
-                        if succ in waiting:
+                        if succ in waiting and node in waiting[succ]:
                             waiting[succ].discard(node)
+                            if not waiting[succ]:
+                                heapq.heappush(ready, position[succ])
                 else:
                     outcome.failed[node] = error
                     for succ in successors[node]:

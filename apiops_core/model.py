@@ -47,10 +47,20 @@ class ResourceKey:
     kind: str
     names: tuple[str, ...]
     workspace: str | None = None
+    _folded: tuple[str, tuple[str, ...], str | None] = field(init=False, repr=False, compare=False, hash=False)
+    _hash: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KIND_BY_NAME:
             raise ValueError(f"unknown kind {self.kind!r}")
+        # keys are hashed millions of times while planning and scheduling: fold once
+        folded = (
+            self.kind,
+            tuple(_fold(n) for n in self.names),
+            _fold(self.workspace) if self.workspace else None,
+        )
+        object.__setattr__(self, "_folded", folded)
+        object.__setattr__(self, "_hash", hash(folded))
 
     @property
     def row(self) -> Kind:
@@ -59,17 +69,13 @@ class ResourceKey:
     @property
     def folded(self) -> tuple[str, tuple[str, ...], str | None]:
         """The comparison identity (case-insensitive names)."""
-        return (
-            self.kind,
-            tuple(_fold(n) for n in self.names),
-            _fold(self.workspace) if self.workspace else None,
-        )
+        return self._folded
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ResourceKey) and self.folded == other.folded
+        return isinstance(other, ResourceKey) and self._hash == other._hash and self._folded == other._folded
 
     def __hash__(self) -> int:
-        return hash(self.folded)
+        return self._hash
 
     def __lt__(self, other: "ResourceKey") -> bool:
         return self.sort_key() < other.sort_key()
