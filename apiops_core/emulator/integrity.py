@@ -168,7 +168,7 @@ def check_body_references(ctx: "Ctx", props: dict[str, Any]) -> None:
     if kind == "backend":
         checks.extend((target, "Backend", ref) for target, ref in _pool_members(props))
     for target, noun, ref in checks:
-        if _reference_exists(ctx, ref) is False:
+        if not _reference_exists(ctx, ref):       # missing, or not a path to such an entity at all
             raise validation_error(target, f"{noun} '{ref}' does not exist.")
 
 

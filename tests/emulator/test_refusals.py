@@ -249,6 +249,8 @@ def test_link_targets_must_exist(client, ids, emu):
     ]
     for call in new_style:
         _refused(call)
+    _refused(lambda: client.product_api_link.create_or_update(rg, svc, "links-product", "l6", m.ProductApiLinkContract(
+        api_id="/not-a-collection/links-api")))
     # the old association endpoints name the target in the URL: 404 like any missing path entity
     old_style = [lambda: client.product_api.create_or_update(rg, svc, "links-product", "links-api"),
                  lambda: client.product_group.create_or_update(rg, svc, "links-product", "links-group"),
