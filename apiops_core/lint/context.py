@@ -84,6 +84,7 @@ class LintContext:
     _validator: PolicyValidator | None = field(default=None, repr=False)
     _policies: dict[object, tuple[ParsedPolicy, list[PolicyIssue]]] = field(default_factory=dict, repr=False)
     _specs: dict[object, object] = field(default_factory=dict, repr=False)
+    _parsed: dict[object, object] = field(default_factory=dict, repr=False)
 
     @property
     def validator(self) -> PolicyValidator:
@@ -107,9 +108,20 @@ class LintContext:
     def specs(self) -> list[Resource]:
         return [r for r in self.state.of_kind("api-specification") if r.content is not None]
 
-    def spec(self, resource: Resource) -> tuple[LoadedSpec | None, list[SpecIssue]]:
-        """The loaded specification (OpenAPI only) and its problems (computed once per run)."""
+    def spec(self, resource: Resource, *, validate: bool = True) -> tuple[LoadedSpec | None, list[SpecIssue]]:
+        """The loaded specification (OpenAPI only) and its problems (computed once per run).
+
+        ``validate=False`` is enough for syntax checks and skips OpenAPI validation unless a
+        validated result is already cached.
+        """
         cached = self._specs.get(resource.key)
+        if cached is None and not validate:
+            cached = self._parsed.get(resource.key)
+            if cached is None:
+                cached = self._parsed[resource.key] = check_spec(
+                    resource.content or "", resource.content_ext, validate=False
+                )
+            return cached  # type: ignore[return-value]
         if cached is None:
             cached = self._specs[resource.key] = check_spec(resource.content or "", resource.content_ext)
         return cached  # type: ignore[return-value]

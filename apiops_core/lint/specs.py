@@ -31,12 +31,28 @@ class SpecIssue:
     message: str
 
 
-@dataclass
 class LoadedSpec:
-    """A parsed YAML/JSON document: the position-carrying tree and its plain-data twin."""
+    """A parsed YAML/JSON document: its plain data, and (built on first use) a position-carrying tree.
 
-    node: Any
-    data: Any
+    Most documents never need a position (no finding points into them), and the round-trip
+    parser that keeps positions is ~50x slower than libyaml: so positions are parsed lazily.
+    """
+
+    def __init__(self, text: str, data: Any, node: Any = None) -> None:
+        self.text = text
+        self.data = data
+        self._node = node
+
+    @property
+    def node(self) -> Any:
+        if self._node is None:
+            from ruamel.yaml import YAML
+
+            try:
+                self._node = YAML(typ="rt").load(io.StringIO(self.text.lstrip("\ufeff")))
+            except Exception:  # noqa: BLE001 - positions are best effort; data is already loaded
+                self._node = self.data
+        return self._node
 
     def position(self, path: Iterable[Any]) -> tuple[int, int]:
         """Line/column (1-based) of the deepest part of ``path`` that exists in the document."""
@@ -80,21 +96,33 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _fast_load(text: str) -> Any:
+    """Plain data through libyaml (or json) when available; raises on any parse problem."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def load_spec(text: str) -> LoadedSpec | SpecIssue:
-    """Load a YAML or JSON document with positions, or say where it stops being YAML/JSON."""
+    """Load a YAML or JSON document, or say where it stops being YAML/JSON."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    stripped = text.lstrip("\ufeff")
+    try:
+        return LoadedSpec(stripped, plain(_fast_load(stripped)))
+    except Exception:  # noqa: BLE001 - the round-trip parser below says where and why
+        pass
     yaml = YAML(typ="rt")
     try:
-        node = yaml.load(io.StringIO(text.lstrip("\ufeff")))
+        node = yaml.load(io.StringIO(stripped))
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         return SpecIssue("parse", line, column, f"not valid YAML/JSON: {error.problem or error}")
     except (YAMLError, ValueError) as error:
         return SpecIssue("parse", 1, 1, f"not valid YAML/JSON: {error}")
-    return LoadedSpec(node, plain(node))
+    return LoadedSpec(stripped, plain(node), node)
 
 
 def _openapi_validator(data: Mapping[str, Any]) -> Any:
@@ -203,17 +231,18 @@ def _xml_issues(text: str) -> list[SpecIssue]:
     return [SpecIssue("xml", parsed.issue.line, parsed.issue.column, parsed.issue.message)]
 
 
-def check_spec(text: str, ext: str | None) -> tuple[LoadedSpec | None, list[SpecIssue]]:
+def check_spec(text: str, ext: str | None, *, validate: bool = True) -> tuple[LoadedSpec | None, list[SpecIssue]]:
     """Load and validate one specification file, by its extension (``yaml``/``json``/``graphql``/...).
 
-    Returns the loaded OpenAPI document (for rules that read it further) and every problem.
+    Returns the loaded OpenAPI document (for rules that read it further) and every problem;
+    ``validate=False`` stops after parsing OpenAPI documents (the publish pre-flight needs no more).
     """
     ext = (ext or "yaml").lower().lstrip(".")
     if ext in ("yaml", "yml", "json"):
         loaded = load_spec(text)
         if isinstance(loaded, SpecIssue):
             return None, [loaded]
-        return loaded, _openapi_issues(loaded)
+        return loaded, (_openapi_issues(loaded) if validate else [])
     if ext in ("graphql", "gql"):
         return None, _graphql_issues(text)
     if ext in ("wsdl", "wadl", "xml"):
