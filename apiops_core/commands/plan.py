@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ReferenceError_
 from ..model import Action, Plan, Resource, ResourceKey, State
 from ..cli import add_target_arguments
 
@@ -235,7 +235,45 @@ def make_plan(
             plan = Plan(puts=plan.puts, deletes=pruned.deletes, target=target, warnings=plan.warnings + pruned.warnings)
     else:
         plan = _instance_plan(arm, desired, creator, terminator, prune, max_deletions, config_path, target, log)
+    refuse_missing_secrets(plan, desired.state, arm)
     return _with_observations(plan, arm)
+
+
+def refuse_missing_secrets(plan: Plan, desired: State, arm: Any) -> None:
+    """Stop before any write when a put uses a secret named value that cannot be published.
+
+    A secret named value whose artifacts carry no value (the instance never returns secrets, so
+    extracted secrets have none) is skipped. That is only safe if the target already has it: APIM
+    refuses a policy naming a missing named value, which would leave a half-published instance.
+    """
+    from ..plan import is_skipped_secret
+
+    users: dict[ResourceKey, list[ResourceKey]] = {}
+    for action in plan.puts:
+        for dependency in action.depends_on:
+            resource = desired.get(dependency)
+            if dependency.kind == "named-value" and resource is not None and is_skipped_secret(resource):
+                users.setdefault(dependency, []).append(action.key)
+    missing = [key for key in sorted(users) if arm.get(key.arm_path) is None]
+    if not missing:
+        return
+    lines = []
+    for key in missing:
+        resource = desired.get(key)
+        where = resource.source.path if resource is not None and resource.source else key.arm_path
+        used_by = ", ".join(str(user) for user in users[key][:5])
+        lines.append(
+            f"  {where}: secret named value {key.name!r} has no value or keyVault.secretIdentifier and does not "
+            f"exist in {arm.service_name}; used by {used_by}"
+        )
+    first = desired.get(missing[0])
+    raise ReferenceError_(
+        "secret named values cannot be published without a value; nothing was published:\n"
+        + "\n".join(lines)
+        + "\nset each in the environment's override file (e.g. properties: {value: \"{#TOKEN#}\"} filled from a "
+        "secret pipeline variable) or give it a keyVault.secretIdentifier",
+        path=first.source.path if first is not None and first.source else None,
+    )
 
 
 def _instance_plan(arm: Any, desired: Desired, creator: bool, terminator: bool, prune: bool,

@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="port (default 0 = any free port)")
     parser.add_argument("--ready-file", help="write connection details as JSON here once accepting connections")
     parser.add_argument("--print-env", action="store_true", help="print shell exports for the apiops client")
-    parser.add_argument("--seed", help="'demo' or 'generated:<apis>:<operations>'")
+    parser.add_argument("--seed", help="'demo', 'demo-secrets' (only the demo's secret named values) or 'generated:<apis>:<operations>'")
     parser.add_argument("--latency-ms", type=int, default=0, help="delay added to every API request")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of API requests answered 429/500/503/dropped")
     parser.add_argument("--fault-seed", type=int, default=None, help="seed of the fault RNG (reproducible faults)")

@@ -33,7 +33,8 @@ CANONICAL_TOKEN = "apiops-emulator-token"
 class Emulator:
     """A local APIM management plane on ``https://<host>:<port>``.
 
-    ``seed``: None (built-ins only), ``"demo"`` (seed.demo_requests) or ``"generated:<apis>:<ops>"``.
+    ``seed``: None (built-ins only), ``"demo"`` (seed.demo_requests), ``"demo-secrets"`` (only the demo's secret named values:
+    a target environment with its secrets provisioned) or ``"generated:<apis>:<ops>"``.
     ``fault_rate``: share of API requests answered 429/500/503/dropped (reproducible per
     ``fault_seed``); ``throttle``: ARM token buckets per caller; ``state_file``: SQLite file that
     keeps the state across restarts (the seed is applied only to an empty state);
@@ -174,12 +175,14 @@ class Emulator:
             return
         if self.seed == "demo":
             requests = module.demo_requests()
+        elif self.seed == "demo-secrets":
+            requests = module.demo_secret_requests()
         elif self.seed.startswith("generated"):
             _, _, spec = self.seed.partition(":")
             apis, _, operations = spec.partition(":")
             requests = module.generated_requests(int(apis or 20), int(operations or 5))
         else:
-            raise ValueError(f"Unknown seed {self.seed!r}; use 'demo' or 'generated:<apis>:<operations>'.")
+            raise ValueError(f"Unknown seed {self.seed!r}; use 'demo', 'demo-secrets' or 'generated:<apis>:<operations>'.")
         base = f"https://127.0.0.1:{self.port}" if self._server else ""
         for method, path, body in requests:
             response = self.arm.apply(method, path, body, base)

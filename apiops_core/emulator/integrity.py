@@ -27,14 +27,9 @@ a missing entity named in the *URL* is a 404, handled by the routes):
 Scope: a workspace entity may name entities of its workspace or of the service (looked up in
 that order); a service-level entity only names service-level entities.
 
-KNOWN GAP — the ``{{name}}`` check is implemented but OFF by default (:data:`CHECK_NAMED_VALUES`):
-the demo instance's ``conference-api`` policy uses the secret named value ``conference-api-key``;
-an extract of it has no value, the publisher skips that named value by design, and the policy PUT
-then fails exactly as it would on the real service. Tests that publish the demo tree into an
-empty instance without supplying the secret (tests/publish, tests/pipelines) would fail, so the
-check stays off until the publisher handles "skipped secret still referenced" (or those tests
-supply the value). Tests that exercise the check switch it on (tests/emulator/test_refusals.py,
-tests/publish/test_order_matters.py).
+Named values: ``{{name}}`` must match the display name of an existing named value, as on the
+service. (A policy naming a secret named value that was never published is refused here exactly
+as the service refuses it; the client's planner stops before such a write.)
 """
 from __future__ import annotations
 
@@ -49,8 +44,6 @@ if TYPE_CHECKING:
     from .context import Ctx, Env
     from .store import Entity
 
-#: Refuse policies whose ``{{displayName}}`` has no named value. OFF for now: see "KNOWN GAP" above.
-CHECK_NAMED_VALUES = False
 
 _SERVICE_TYPE = "Microsoft.ApiManagement/service"
 _ELEMENT_COLLECTIONS = {"fragment": "policyfragments", "backend": "backends", "logger": "loggers"}
@@ -90,7 +83,7 @@ def check_policy_document(ctx: "Ctx", text: str, *, fragment: bool) -> None:
     if ctx.env.lenient:
         return
     details = [_detail("value", f"Cannot find a property '{name}'. Named values are referenced by displayName.")
-               for name in document.named_values if CHECK_NAMED_VALUES and not _named_value_exists(ctx, name)]
+               for name in document.named_values if not _named_value_exists(ctx, name)]
     for ref in document.elements:
         collection = _ELEMENT_COLLECTIONS[ref.kind]
         if not any(ctx.store.get(f"{scope}{collection}", ref.name) for scope in _scopes(ctx.target.scope_key)):

@@ -631,3 +631,14 @@ def generated_requests(n_apis: int, operations_per_api: int) -> list[tuple[str, 
     for i in range(n_apis):
         r.append(("PUT", f"products/benchmark/apis/bench-api-{i:04d}", None))
     return r
+
+
+def demo_secret_requests() -> list[tuple[str, str, dict | None]]:
+    """Only the demo instance's secret named values: a target environment whose platform team
+    provisioned its secrets out of band (the service never returns secret values, so a tree
+    extracted from the demo instance cannot carry them)."""
+    return [
+        (method, path, body)
+        for method, path, body in demo_requests()
+        if method == "PUT" and path.startswith("namedValues/") and body and body["properties"].get("secret")
+    ]

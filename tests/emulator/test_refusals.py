@@ -11,17 +11,12 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.apimanagement import models as m
 
-from apiops_core.emulator import Emulator, integrity
+from apiops_core.emulator import Emulator
 
 from .conftest import make_client, session
 
 V = "api-version=2024-05-01"
 
-
-@pytest.fixture(autouse=True)
-def named_value_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Switch on the ``{{displayName}}`` check (off by default: see integrity.CHECK_NAMED_VALUES)."""
-    monkeypatch.setattr(integrity, "CHECK_NAMED_VALUES", True)
 
 
 def _policies(inbound: str) -> str:

@@ -51,8 +51,10 @@ def devops() -> DevOpsApp:
 
 @pytest.fixture()
 def emulators(devops: DevOpsApp) -> Iterator[dict[str, Emulator]]:
-    """The source instance (demo content, Azure DevOps mounted) and two empty targets."""
-    with Emulator(seed="demo", apps=[devops]) as source, Emulator() as dev, Emulator() as prod:
+    """The source instance (demo content, Azure DevOps mounted) and two targets that have nothing
+    but their environments' secrets (extracted trees never carry secret values)."""
+    with Emulator(seed="demo", apps=[devops]) as source, Emulator(seed="demo-secrets") as dev, \
+            Emulator(seed="demo-secrets") as prod:
         yield {"source": source, "dev": dev, "prod": prod}
 
 
@@ -189,8 +191,8 @@ def test_extract_pull_request_then_publish_dev_and_prod(staged_tasks, devops, em
     repository = {p[len("apim-artifacts/"):]: v for p, v in files_of(_write(main_files, tmp_path / "main")).items()
                   if p.startswith("apim-artifacts/")}
     dev_files = extracted(emulators["dev"], tmp_path / "dev-extract")
-    # secret named values without a value (dev has no overrides) are skipped by design
-    expected = {p for p, v in repository.items() if not _valueless_secret(p, v)}
+    # dev's secrets were provisioned in the environment; main holds them without value (as extracted)
+    expected = set(repository)
     assert set(dev_files) == expected, sorted(set(dev_files) ^ expected)
     assert all(dev_files[p] == repository[p] for p in expected if p.endswith(".json") and "named values/" in p)
     assert named_value(emulators["dev"], "environment-name") == "demo"
@@ -248,12 +250,6 @@ def test_pr_validation_lints_and_plans_without_writing(staged_tasks, devops, emu
     assert run.test_results[0].read_text().lstrip().startswith("<?xml")
     after = emulators["dev"].stats()["requests"]
     assert (after["PUT"], after["DELETE"], after["PATCH"]) == (before["PUT"], before["DELETE"], before["PATCH"])
-
-
-def _valueless_secret(path: str, value: Any) -> bool:
-    properties = value.get("properties", {}) if isinstance(value, dict) else {}
-    return (path.startswith("named values/") and bool(properties.get("secret"))
-            and "value" not in properties and "keyVault" not in properties)
 
 
 def _write(files: dict[str, bytes], root: Path) -> Path:

@@ -85,7 +85,8 @@ def tree_copy(demo_tree: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def empty_emulator() -> Iterator[Emulator]:
-    with Emulator() as emu:
+    """A target with nothing but the environment's secrets (extracted trees never carry them)."""
+    with Emulator(seed="demo-secrets") as emu:
         yield emu
 
 

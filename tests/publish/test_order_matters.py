@@ -22,7 +22,6 @@ import pytest
 
 from apiops_core.apply import apply_plan
 from apiops_core.commands.plan import load_desired, make_plan
-from apiops_core.emulator import integrity
 from apiops_core.emulator.emulator import Emulator
 from apiops_core.model import Plan
 
@@ -90,11 +89,6 @@ def _requests(service_path: str) -> list[tuple[str, str, dict[str, Any]]]:
         ("PUT", "products/orders-product/apiLinks/orders-link", {"properties": {"apiId": "/apis/orders-v1"}}),
     ]
 
-
-@pytest.fixture(autouse=True)
-def named_value_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Switch on the ``{{displayName}}`` check (off by default: see integrity.CHECK_NAMED_VALUES)."""
-    monkeypatch.setattr(integrity, "CHECK_NAMED_VALUES", True)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 
 from apiops_core.emulator.emulator import Emulator
 
-from .conftest import extract_to, run_cli, secretless, tree_files, writes
+from .conftest import extract_to, run_cli, tree_files, writes
 
 
 def test_publish_into_empty_instance_then_extract_gives_the_same_tree(
@@ -24,7 +24,7 @@ def test_publish_into_empty_instance_then_extract_gives_the_same_tree(
     emu = empty_emulator
     assert run_cli(emu, "publish", "--artifacts", str(demo_tree), "--yes") == 0
     back = extract_to(emu, tmp_path / "back")
-    assert tree_files(back) == secretless(tree_files(demo_tree))
+    assert tree_files(back) == tree_files(demo_tree)
 
 
 def test_second_publish_makes_zero_writes(empty_emulator: Emulator, demo_tree: Path) -> None:
@@ -69,7 +69,7 @@ def test_prune_deletes_exactly_the_extras_and_the_guard_stops_mass_deletion(
     assert run_cli(emu, "publish", "--artifacts", str(demo_tree), "--prune", "--max-deletions", "2", "--yes") == 0
     assert emu.stats()["requests"]["DELETE"] == 2 and writes(emu) == 2  # the policy goes with its API
     back = extract_to(emu, tmp_path / "back")
-    assert tree_files(back) == secretless(tree_files(demo_tree))
+    assert tree_files(back) == tree_files(demo_tree)
 
 
 def test_saved_plan_refuses_drift_and_changed_artifacts(
