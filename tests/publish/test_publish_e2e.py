@@ -146,3 +146,14 @@ def test_secret_values_never_appear_in_plans(empty_emulator: Emulator, demo_tree
     assert run_cli(emu, "publish", "--artifacts", str(demo_tree), "--overrides", str(overrides), "--yes",
                    env={"KEY": secret}) == 0
     assert writes(emu) == 0
+
+
+def test_a_secret_the_target_lacks_stops_the_publish_before_any_write(
+    demo_tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Extracted secrets have no value: publishing them where they do not exist would fail half way."""
+    with Emulator() as bare:
+        assert run_cli(bare, "publish", "--artifacts", str(demo_tree), "--yes") == 2
+        assert writes(bare) == 0
+    err = capsys.readouterr().err
+    assert "conference-api-key" in err and "named values/conference-api-key/namedValueInformation.json" in err
