@@ -28,6 +28,7 @@ from .kinds import KIND_BY_NAME, Kind
 from .model import Resource, ResourceKey, State
 
 __all__ = [
+    "json_strings",
     "Ref",
     "Resolved",
     "policy_references",
@@ -152,21 +153,22 @@ def policy_references(xml_text: str) -> list[Ref]:
     return [ref for _, ref in sorted(refs, key=lambda item: item[0])]
 
 
-def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+def json_strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string inside a JSON value with its dotted path (``a.b[2].c``): where references and secrets hide."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
+            yield from json_strings(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from _strings(item, f"{path}[{index}]")
+            yield from json_strings(item, f"{path}[{index}]")
 
 
 def json_references(body: Mapping[str, Any], *, skip: tuple[str, ...] = ()) -> list[Ref]:
     """``{{named value}}`` references in every string of a JSON body (logger credentials, headers...)."""
     refs: list[Ref] = []
-    for path, text in _strings(body):
+    for path, text in json_strings(body):
         if path in skip:
             continue
         for match in _NAMED_VALUE.finditer(text):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Mapping
 
+from ..references import json_strings
 from .context import Hit, LintContext, content_path_of, info_path_of
 from .policy_xml import line_col
 from .secret_patterns import SECRET_NAME, find_secrets, looks_random, mask
@@ -100,17 +101,6 @@ def secret_without_value(ctx: LintContext) -> Iterator[Hit]:
             )
 
 
-def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, f"{path}[{index}]")
-
-
 def committed_credential(ctx: LintContext) -> Iterator[Hit]:
     """Credentials in information files: subscription keys, backend credential headers, connection strings."""
     for resource in ctx.state:
@@ -126,7 +116,7 @@ def committed_credential(ctx: LintContext) -> Iterator[Hit]:
                     yield Hit(path, None, None, str(resource.key),
                               f"subscription {field} is committed ({mask(value)}): remove it, APIM generates keys")
             continue
-        for where, value in _strings(props, "properties"):
+        for where, value in json_strings(props, "properties"):
             if not _literal(value):
                 continue
             found = next(iter(find_secrets(value)), None)
