@@ -97,7 +97,7 @@ def secret_without_value(ctx: LintContext) -> Iterator[Hit]:
             yield Hit(
                 info_path_of(resource), None, None, str(resource.key),
                 "secret named value has no value and no keyVault.secretIdentifier: supply one in the "
-                "environment's override file (e.g. from a pipeline secret {#token#}) or publishing it fails",
+                "environment's override file (e.g. from a pipeline secret {#token#}); publishing stops where the target does not have it yet",
             )
 
 
