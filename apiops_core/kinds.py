@@ -86,6 +86,8 @@ class Kind:
     legacy_arrays: tuple[str, ...] = ()
     special: str | None = None
     depends_on_kinds: tuple[str, ...] = field(default=())
+    #: ``properties.*`` the service requires on PUT (2024-05-01 definitions); lint checks them first
+    required_fields: tuple[str, ...] = ()
 
     @property
     def arity(self) -> int:
@@ -131,6 +133,7 @@ _ID_RELATIVE = ("properties.apiVersionSetId",)
 KINDS: tuple[Kind, ...] = (
     Kind(
         name="workspace",
+        required_fields=('displayName',),
         arm_path="workspaces/{0}",
         info_path="workspaces/{0}/workspaceInformation.json",
         config_key="workspaces",
@@ -140,6 +143,7 @@ KINDS: tuple[Kind, ...] = (
     _policy("service-policy", "policies/policy", None, "policy.xml", workspace_arm_path="policies/policy"),
     Kind(
         name="named-value",
+        required_fields=('displayName',),
         arm_path="namedValues/{0}",
         info_path="named values/{0}/namedValueInformation.json",
         config_key="namedValues",
@@ -150,6 +154,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="tag",
+        required_fields=('displayName',),
         arm_path="tags/{0}",
         info_path="tags/{0}/tagInformation.json",
         config_key="tags",
@@ -157,6 +162,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="version-set",
+        required_fields=('displayName', 'versioningScheme'),
         arm_path="apiVersionSets/{0}",
         info_path="version sets/{0}/versionSetInformation.json",
         legacy_info_paths=("version sets/{0}/apiVersionSetInformation.json",),
@@ -174,6 +180,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="logger",
+        required_fields=('loggerType',),
         arm_path="loggers/{0}",
         info_path="loggers/{0}/loggerInformation.json",
         config_key="loggers",
@@ -182,6 +189,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="diagnostic",
+        required_fields=('loggerId',),
         arm_path="diagnostics/{0}",
         info_path="diagnostics/{0}/diagnosticInformation.json",
         config_key="diagnostics",
@@ -201,6 +209,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="global-schema",
+        required_fields=('schemaType',),
         arm_path="schemas/{0}",
         info_path="schemas/{0}/schemaInformation.json",
         config_key="schemas",
@@ -208,6 +217,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="group",
+        required_fields=('displayName',),
         arm_path="groups/{0}",
         info_path="groups/{0}/groupInformation.json",
         config_key="groups",
@@ -226,6 +236,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="product",
+        required_fields=('displayName',),
         arm_path="products/{0}",
         info_path="products/{0}/productInformation.json",
         config_key="products",
@@ -233,6 +244,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="api",
+        required_fields=('path',),
         arm_path="apis/{0}",
         info_path="apis/{0}/apiInformation.json",
         config_key="apis",
@@ -269,6 +281,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="api-schema",
+        required_fields=('contentType', 'document'),
         arm_path="apis/{0}/schemas/{1}",
         parent="api",
         info_path="apis/{0}/schemas/{1}/apiSchemaInformation.json",
@@ -277,6 +290,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="api-diagnostic",
+        required_fields=('loggerId',),
         arm_path="apis/{0}/diagnostics/{1}",
         parent="api",
         info_path="apis/{0}/diagnostics/{1}/diagnosticInformation.json",
@@ -357,6 +371,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="subscription",
+        required_fields=('scope', 'displayName'),
         arm_path="subscriptions/{0}",
         info_path="subscriptions/{0}/subscriptionInformation.json",
         config_key="subscriptions",

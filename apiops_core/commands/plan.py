@@ -129,7 +129,7 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     state = substitute_state_tokens(state, environ)
     check_references(state)
     # pre-flight: nothing is published while lint reports an error (tunable in .apiops-lint.yaml)
-    check_publishable(state, config=LintConfig.discover(path, Path.cwd()))
+    check_publishable(state, config=LintConfig.discover(path, LintConfig.working_folder()))
     return Desired(state, commit, service_name)
 
 

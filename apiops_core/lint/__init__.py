@@ -134,7 +134,7 @@ def lint_tree(
         source = DirectorySource(folder)
     if config is None:
         root = getattr(source, "root", None)
-        config = LintConfig.discover(*([root] if root is not None else []), Path.cwd())
+        config = LintConfig.discover(*([root] if root is not None else []), LintConfig.working_folder())
     elif not isinstance(config, LintConfig):
         config = LintConfig.load(config)
     tree = read_tree(source)

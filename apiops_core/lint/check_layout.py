@@ -83,3 +83,29 @@ def revision_duplicate(ctx: LintContext) -> Iterator[Hit]:
                     info_path_of(resource), None, None, str(resource.key),
                     f"{name!r} claims revision {number}, as does {others}; remove the stale folder",
                 )
+
+
+def required_missing(ctx: LintContext) -> Iterator[Hit]:
+    """``properties.*`` the service requires on PUT (``Kind.required_fields``) are present.
+
+    Non-current revisions (``a;rev=N``) are exempt from ``path``: they inherit it from the API;
+    an empty ``path`` is a valid API URL suffix.
+    Only resources read from an information file are checked (a v7 workspace has none).
+    """
+    for resource in ctx.state:
+        row = resource.key.row
+        if not row.required_fields or resource.source is None:
+            continue
+        info = row.info_path.rsplit("/", 1)[-1] if row.info_path else None
+        if info is None or not resource.source.path.endswith(info):
+            continue
+        for name in row.required_fields:
+            if name == "path" and _REV in resource.key.name:
+                continue
+            value = resource.properties.get(name)
+            if value is None or (value == "" and name != "path"):  # an empty API path (URL suffix) is valid
+                yield Hit(
+                    info_path_of(resource), resource.source.line, None, str(resource.key),
+                    f"properties.{name} is required by the service: {resource.key.kind} "
+                    f"{'/'.join(resource.key.names)} cannot be published without it",
+                )

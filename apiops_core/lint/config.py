@@ -114,13 +114,23 @@ class LintConfig:
         return cls.from_mapping(data, source=str(file))
 
     @classmethod
-    def discover(cls, *folders: str | Path) -> "LintConfig":
+    def discover(cls, *folders: str | Path | None) -> "LintConfig":
         """The first ``.apiops-lint.yaml`` in ``folders`` (artifacts root, then the working folder), else defaults."""
         for folder in folders:
+            if folder is None:
+                continue
             candidate = Path(folder) / CONFIG_FILE_NAME
             if candidate.is_file():
                 return cls.load(candidate)
         return cls()
+
+    @staticmethod
+    def working_folder() -> Path | None:
+        """The current folder, or None when it no longer exists (a caller may have removed it)."""
+        try:
+            return Path.cwd()
+        except FileNotFoundError:
+            return None
 
     # -- decisions ------------------------------------------------------------------------------
     def enabled(self, rule_id: str) -> bool:

@@ -61,6 +61,8 @@ RULES: tuple[Rule, ...] = (
          "A non-current revision cannot be created without its API."),
     Rule("AO106", "revision-duplicate", "error", "Two folders claim the same revision number of one API", layout.revision_duplicate,
          "Usually a stale folder left by an old extractor; delete it."),
+    Rule("AO107", "required-property-missing", "error", "An information file lacks a property the service requires on PUT",
+         layout.required_missing, "APIM refuses the PUT with 400 ValidationError; found before anything is published."),
     # 2xx policy XML
     Rule("AO201", "policy-malformed", "error", "A policy is not well-formed XML (after masking @(...)/@{...} expressions)", policies.malformed),
     Rule("AO202", "policy-doctype", "error", "A policy declares a DOCTYPE or entities (refused: possible XXE)", policies.doctype),

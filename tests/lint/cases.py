@@ -210,6 +210,7 @@ BAD: dict[str, Callable[[], Case]] = {
                                    content="type Query { order: Missing }", content_format="graphql", content_ext="graphql")),
     "AO105": lambda: _without("api", "orders"),
     "AO106": lambda: _props("api", ("orders",), apiRevision="2"),
+    "AO107": lambda: _props("subscription", ("starter-sub",), displayName=None),
     "AO201": lambda: _policy("<backend>", "<backend><unclosed>"),
     "AO202": lambda: _content("api-policy", ("orders",), XXE_POLICY),
     "AO203": lambda: _content(
