@@ -342,6 +342,11 @@ class _Runner:
             self._put_specification(action, resource)
         elif kind == "product":
             self._put_product(action, resource)
+        elif kind == "product-group" and action.key.workspace is None and isinstance(resource.body.get("name"), str) \
+                and resource.body.get("name"):
+            # the v7 file keeps the link's own name (``developers-link``): put the link under it
+            self.put(f"products/{action.key.names[0]}/groupLinks/{resource.body['name']}",
+                     {"properties": {"groupId": f"/groups/{action.key.names[1]}"}})
         else:
             self.put(action.key.arm_path, body_for_put(resource))
 
@@ -364,6 +369,7 @@ class _Runner:
         root, _, revision = name.partition(";rev=")
         props = self._api_props(resource)
         base = key.arm_path.rsplit("/", 1)[0]
+        path = key.arm_path
         if revision:
             current = self.arm.get(f"{base}/{root}")
             if current is not None:
@@ -373,50 +379,60 @@ class _Runner:
                     else:
                         props.pop(field_name, None)
             props["apiRevision"] = revision
-            props.setdefault("sourceApiId", f"/apis/{root}")
+            if self.arm.get(path) is None:  # only a new revision needs its source
+                props.setdefault("sourceApiId", f"/apis/{root}")
             props.pop("apiVersionSet", None)
         else:
-            self._make_current(key, base, root, props)
+            path = self._make_current(key, base, root, props)
         spec = self._spec_of(key)
         if spec is not None and spec.content is not None and spec.content_format != "graphql":
-            self._import(key, props, spec)
+            self._import(key, props, spec, path=path)
             return
-        self.put(key.arm_path, {"properties": props})
+        self.put(path, {"properties": props})
 
-    def _make_current(self, key: ResourceKey, base: str, root: str, props: dict[str, Any]) -> None:
-        """When the tree's current revision is not the instance's, release it (Azure/apiops #184...)."""
-        wanted = props.get("apiRevision")
+    def _make_current(self, key: ResourceKey, base: str, root: str, props: dict[str, Any]) -> str:
+        """Make the tree's current revision the instance's; return the path the root API is put to.
+
+        A new API whose tree names revision N > 1 is created as ``a;rev=N`` (the first revision of
+        an API is current, whatever its number). An existing API whose current revision differs
+        gets revision N from ``/apis/a`` if it lacks it, then a release makes N current (Azure/apiops
+        #184 ...); the release ``apiops-set-current`` is deleted afterwards unless the tree declares it.
+        """
+        wanted = str(props.get("apiRevision") or "")
         if not wanted:
-            return
+            return key.arm_path
         current = self.arm.get(f"{base}/{root}")
-        if current is None:
-            return
-        have = str(current.properties.get("apiRevision") or "1")
-        if str(wanted) == have:
-            return
         revision_path = f"{base}/{root};rev={wanted}"
+        if current is None:
+            return key.arm_path if wanted == "1" else revision_path
+        have = str(current.properties.get("apiRevision") or "1")
+        if wanted == have:
+            return key.arm_path
         if self.arm.get(revision_path) is None:
-            self.put(revision_path, {"properties": {"apiRevision": str(wanted), "sourceApiId": f"/apis/{root}"}})
-        release_names = {r.key.names[-1].casefold() for r in self.desired.of_kind("api-release") if r.key.names[0].casefold() == root.casefold()}
+            self.put(revision_path, {"properties": {"apiRevision": wanted, "sourceApiId": f"/apis/{root}"}})
+        release_names = {r.key.names[-1].casefold() for r in self.desired.of_kind("api-release")
+                         if r.key.names[0].casefold() == root.casefold() and r.key.workspace == key.workspace}
         self.put(f"{base}/{root}/releases/{_SET_CURRENT_RELEASE}",
                  {"properties": {"apiId": f"/apis/{root};rev={wanted}", "notes": "Made current by apiops"}})
         if _SET_CURRENT_RELEASE not in release_names:
             self.delete(f"{base}/{root}/releases/{_SET_CURRENT_RELEASE}")
         self.emit(ProgressEvent("info", f"revision {wanted} of {root} is now current (was {have})"))
+        return key.arm_path
 
-    def _import(self, key: ResourceKey, props: dict[str, Any], spec: Resource) -> None:
+    def _import(self, key: ResourceKey, props: dict[str, Any], spec: Resource, *, path: str | None = None) -> None:
+        path = path or key.arm_path
         fmt, needs_import = SPEC_FORMATS.get(spec.content_format or "", (spec.content_format or "openapi", False))
         body: dict[str, Any] = {"properties": {**props, "format": fmt, "value": spec.content}}
         params = {"import": "true"} if needs_import else None
         if fmt == "wsdl":
             body["properties"]["apiType"] = "soap"
             body["properties"].pop("type", None)
-        response = self.put(key.arm_path, body, params=params)
+        response = self.put(path, body, params=params)
         shown = response.properties if response is not None and response.body else {}
         lost = {n: props[n] for n in _KEPT_AFTER_IMPORT if n in props and not _same(shown.get(n), props[n])}
         if shown and lost:
             # the import reset properties the artifacts set (WSDL wipes the description): restore them
-            self.put(key.arm_path, {"properties": props})
+            self.put(path, {"properties": props})
 
     def _put_specification(self, action: Action, resource: Resource) -> None:
         key = action.key

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "read_instance",
+    "read_specifications",
     "extract",
     "ExtractResult",
     "SpecFormat",
@@ -192,8 +193,10 @@ class _Reader:
         spec: SpecFormat,
         include_specifications: bool,
         progress: Callable[[str], None] | None,
+        needed: Callable[[Kind, ResourceKey], bool] | None = None,
     ) -> None:
         self.arm = arm
+        self.needed = needed
         self.config = config
         self.spec = spec
         self.include_specifications = include_specifications
@@ -318,9 +321,13 @@ class _Reader:
                 continue
             if key.workspace is not None and not child.in_workspace:
                 continue
+            if self.needed is not None and not self.needed(child, key):
+                continue
             tasks.append(lambda child=child: self.read_child(child, key, body))
         for (link_name, in_ws), source in _LINK_SOURCES.items():
             if source.owner == row.name and in_ws == (key.workspace is not None):
+                if self.needed is not None and not self.needed(KIND_BY_NAME[link_name], key):
+                    continue
                 tasks.append(lambda link_name=link_name, source=source: self.read_links(link_name, source, key))
         # one item's children run one after another: items themselves run concurrently, which
         # already fills the client's slots; nesting pools here only multiplies idle threads
@@ -389,7 +396,7 @@ class _Reader:
                 found.append(Resource(key, normalise_body(key, item)))
         return found
 
-    def specification(self, api: ResourceKey, body: Mapping[str, Any]) -> Resource | None:
+    def specification(self, api: ResourceKey, body: Mapping[str, Any], recipe: SpecFormat | None = None) -> Resource | None:
         key = ResourceKey("api-specification", api.names, api.workspace)
         api_type = _api_type(body)
         if api_type in _NO_SPEC_TYPES:
@@ -401,7 +408,7 @@ class _Reader:
             if not isinstance(value, str):
                 return None
             return Resource(key, {}, content=value, content_format="graphql", content_ext="graphql")
-        recipe = _WSDL if api_type == "soap" else self.spec
+        recipe = _WSDL if api_type == "soap" else (recipe or self.spec)
         with self.export_lock(body, api):
             try:
                 exported = self.arm.get(api.arm_path, params={"export": "true", "format": recipe.export})
@@ -495,6 +502,20 @@ def _drop_dangling_links(state: State) -> None:
             break
 
 
+def read_specifications(
+    arm: "ArmClient", wanted: Mapping[ResourceKey, tuple[Mapping[str, Any], SpecFormat | None]]
+) -> list[Resource]:
+    """Export the specifications of the given APIs (key → (API body, recipe)), concurrently.
+
+    The publisher compares only the specifications its tree has, each in its file's format
+    (a WADL file against a WADL export); SOAP APIs always export as WSDL, GraphQL as SDL.
+    """
+    reader = _Reader(arm, None, spec_format_for(None), True, None)
+    items = list(wanted.items())
+    found = arm.map(lambda item: reader.specification(item[0], item[1][0], item[1][1]), items)
+    return [resource for resource in found if resource is not None]
+
+
 def read_instance(
     arm: "ArmClient",
     config: Selector | None = None,
@@ -502,9 +523,14 @@ def read_instance(
     spec_format: str | None = DEFAULT_SPEC_FORMAT,
     include_specifications: bool = True,
     progress: Callable[[str], None] | None = None,
+    needed: Callable[[Kind, ResourceKey], bool] | None = None,
 ) -> State:
-    """Read the instance into a normalised ``State`` (what extract writes, what plan compares)."""
-    reader = _Reader(arm, config, spec_format_for(spec_format), include_specifications, progress)
+    """Read the instance into a normalised ``State`` (what extract writes, what plan compares).
+
+    ``needed(kind, parent)`` (optional) says whether the children (or links) of ``kind`` under
+    ``parent`` are worth reading: the publisher without ``--prune`` skips what its tree lacks.
+    """
+    reader = _Reader(arm, config, spec_format_for(spec_format), include_specifications, progress, needed)
     state = State(reader.read_scope(None))
     workspace_row = KIND_BY_NAME["workspace"]
     items = reader.list_or_skip(workspace_row.collection_template(None), root=True) or []

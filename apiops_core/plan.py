@@ -104,40 +104,166 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+#: schema keywords that change what a message may contain (documentation keywords are not compared)
+_SCHEMA_KEYWORDS = ("type", "format", "required", "enum", "items", "properties", "additionalProperties",
+                    "allOf", "oneOf", "anyOf", "not", "nullable", "$ref", "minimum", "maximum",
+                    "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems", "readOnly",
+                    "writeOnly", "discriminator")
+
+
+def _schema_shape(node: Any) -> Any:
+    """A schema reduced to what it allows: types, properties, required, references (by last segment)."""
+    if isinstance(node, list):
+        return [_schema_shape(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    shape: dict[str, Any] = {}
+    for name in _SCHEMA_KEYWORDS:
+        if name not in node:
+            continue
+        value = node[name]
+        if name == "$ref" and isinstance(value, str):
+            shape[name] = value.rsplit("/", 1)[-1]
+        elif name == "properties" and isinstance(value, Mapping):
+            shape[name] = {str(k): _schema_shape(v) for k, v in value.items()}
+        elif name == "required" and isinstance(value, list):
+            shape[name] = sorted(map(str, value))
+        elif name == "enum" and isinstance(value, list):
+            shape[name] = sorted(map(canonical_json, value))
+        elif name == "discriminator" and isinstance(value, Mapping):
+            shape[name] = value.get("propertyName")
+        else:
+            shape[name] = _schema_shape(value)
+    return shape
+
+
+def _openapi_signature(document: Mapping[str, Any]) -> dict[str, Any]:
+    document = _plain(document)
+    operations: dict[str, Any] = {}
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, Mapping):
+            continue
+        shared = item.get("parameters", [])
+        for method, operation in item.items():
+            if method.lower() not in _HTTP_METHODS or not isinstance(operation, Mapping):
+                continue
+            params = sorted(
+                (str(p.get("in", "")), str(p.get("name", "")), bool(p.get("required", False)))
+                for p in list(shared) + list(operation.get("parameters", []))
+                if isinstance(p, Mapping)
+            )
+            operations[f"{method.upper()} {re.sub(r'{[^}]*}', '{}', path)}"] = {
+                "parameters": params,
+                "responses": sorted(str(code) for code in (operation.get("responses") or {})),
+                "body": bool(operation.get("requestBody")),
+            }
+    components = document.get("components") if isinstance(document.get("components"), Mapping) else {}
+    schemas = components.get("schemas") if isinstance(components.get("schemas"), Mapping) else None
+    if schemas is None and isinstance(document.get("definitions"), Mapping):
+        schemas = document["definitions"]  # OpenAPI v2
+    return {"operations": operations, "schemas": {str(k): _schema_shape(v) for k, v in (schemas or {}).items()}}
+
+
+def _xml_root(text: str) -> Any:
+    """Parse XML with xml.etree; a document type declaration (entities) is never parsed."""
+    import xml.etree.ElementTree as ET
+
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        return None
+    try:
+        return ET.fromstring(text.lstrip("\ufeff").strip().encode("utf-8"))
+    except ET.ParseError:
+        return None
+
+
+def _local(tag: Any) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _wsdl_signature(root: Any) -> dict[str, Any]:
+    """WSDL 1.1/2.0: the operations of each port type (interface) and each binding's SOAP actions."""
+    operations: dict[str, Any] = {}
+    for holder in root:
+        if _local(holder.tag) not in ("portType", "interface"):
+            continue
+        for operation in holder:
+            if _local(operation.tag) == "operation":
+                operations[str(operation.get("name"))] = {"soapAction": None}
+    for binding in root:
+        if _local(binding.tag) != "binding":
+            continue
+        for operation in binding:
+            if _local(operation.tag) != "operation":
+                continue
+            for child in operation:
+                if _local(child.tag) == "operation" and child.get("soapAction") is not None:
+                    entry = operations.setdefault(str(operation.get("name")), {"soapAction": None})
+                    entry["soapAction"] = child.get("soapAction")
+    return {"operations": operations}
+
+
+def _wadl_signature(root: Any) -> dict[str, Any]:
+    """WADL: (method, path) of every method, with its parameters by style and name."""
+    methods_by_id = {m.get("id"): m for m in root if _local(m.tag) == "method" and m.get("id")}
+    operations: dict[str, Any] = {}
+
+    def params(element: Any, style_filter: tuple[str, ...] = ("template", "query", "header")) -> list[tuple[str, str]]:
+        return [(p.get("style") or "", p.get("name") or "") for p in element
+                if _local(p.tag) == "param" and (p.get("style") or "") in style_filter]
+
+    def walk(resource: Any, prefix: str, inherited: list[tuple[str, str]]) -> None:
+        segment = (resource.get("path") or "").strip()
+        path = prefix.rstrip("/") + ("/" + segment.lstrip("/") if segment else "")
+        path = re.sub(r"\{\s*([^}:\s]+)\s*:[^}]*\}", r"{\1}", path)
+        scope = inherited + params(resource)
+        for child in resource:
+            tag = _local(child.tag)
+            if tag == "method":
+                method = methods_by_id.get((child.get("href") or "").lstrip("#"), child) if child.get("href") else child
+                found = list(scope)
+                for request in method:
+                    if _local(request.tag) == "request":
+                        found += params(request)
+                key = f"{(method.get('name') or 'GET').upper()} {re.sub(r'{[^}]*}', '{}', path or '/')}"
+                operations[key] = {"parameters": sorted(set(found))}
+            elif tag == "resource":
+                walk(child, path, scope)
+
+    for resources in root:
+        if _local(resources.tag) == "resources":
+            for resource in resources:
+                if _local(resource.tag) == "resource":
+                    walk(resource, "", [])
+    return {"operations": operations}
+
+
 def spec_signature(text: str | None, content_format: str | None = None) -> Any:
-    """What a specification means for APIM: its operations, not its host or text layout.
+    """What a specification means for APIM: its operations and schemas, not its host or layout.
 
     OpenAPI/Swagger documents compare as the set of (method, path) with each operation's
-    parameters, request and responses, plus the shared schemas; ``servers``/``host``/``info``
-    are dropped (the export carries the gateway host name and the API's display name).
-    Other formats (WADL, WSDL, GraphQL) compare as text with whitespace normalised.
+    parameters, request and responses, plus the shared schemas (``components.schemas`` or
+    ``definitions``, reduced to what they allow); ``servers``/``host``/``info`` are dropped (the
+    export carries the gateway host name and the API's display name). WSDL compares as its
+    operations and SOAP actions, WADL as its methods and paths with their parameters (both parsed
+    with xml.etree, never with a document type declaration). GraphQL SDL compares as text with
+    whitespace normalised.
     """
     if text is None:
         return None
-    document = _parse_document(text) if (content_format or "").startswith(("openapi", "swagger")) or content_format is None else None
-    if isinstance(document, Mapping) and ("paths" in document or "openapi" in document or "swagger" in document):
-        document = _plain(document)
-        operations: dict[str, Any] = {}
-        for path, item in (document.get("paths") or {}).items():
-            if not isinstance(item, Mapping):
-                continue
-            shared = item.get("parameters", [])
-            for method, operation in item.items():
-                if method.lower() not in ("get", "put", "post", "delete", "patch", "head", "options", "trace"):
-                    continue
-                if not isinstance(operation, Mapping):
-                    continue
-                params = sorted(
-                    (str(p.get("in", "")), str(p.get("name", "")), bool(p.get("required", False)))
-                    for p in list(shared) + list(operation.get("parameters", []))
-                    if isinstance(p, Mapping)
-                )
-                operations[f"{method.upper()} {re.sub(r'{[^}]*}', '{}', path)}"] = {
-                    "parameters": params,
-                    "responses": sorted(str(code) for code in (operation.get("responses") or {})),
-                    "body": bool(operation.get("requestBody")),
-                }
-        return {"operations": operations}
+    fmt = (content_format or "").lower()
+    stripped = text.lstrip("\ufeff").lstrip()
+    if fmt in ("wsdl", "wadl-xml", "wadl") or (not fmt and stripped.startswith("<")):
+        root = _xml_root(text)
+        if root is not None:
+            if _local(root.tag) in ("definitions", "description"):
+                return _wsdl_signature(root)
+            if _local(root.tag) == "application":
+                return _wadl_signature(root)
+    elif fmt.startswith(("openapi", "swagger")) or not fmt:
+        document = _parse_document(text)
+        if isinstance(document, Mapping) and ("paths" in document or "openapi" in document or "swagger" in document):
+            return _openapi_signature(document)
     return re.sub(r"\s+", " ", text.replace("\r\n", "\n")).strip()
 
 
@@ -300,6 +426,10 @@ def property_diff(desired: Resource | None, current: Resource | None) -> tuple[s
             lines.extend(f"  + {op}" for op in added[:4])
             lines.extend(f"  - {op}" for op in removed[:4])
             lines.extend(f"  ~ {op}" for op in changed_ops[:4])
+            old_schemas, new_schemas = old_sig.get("schemas") or {}, new_sig.get("schemas") or {}
+            changed_schemas = sorted(k for k in set(old_schemas) | set(new_schemas) if old_schemas.get(k) != new_schemas.get(k))
+            if changed_schemas:
+                lines.append(f"~ schemas: {', '.join(changed_schemas[:6])}" + (" …" if len(changed_schemas) > 6 else ""))
         elif old_sig != new_sig:
             lines.append(f"~ specification ({(desired or current).content_ext or 'text'}) changed")  # type: ignore[union-attr]
         return tuple(lines[:_DIFF_LIMIT])

@@ -13,7 +13,7 @@ from collections import Counter
 
 from .model import Action, Plan
 
-__all__ = ["plan_text", "plan_markdown", "action_line", "counts_by_kind", "scrub"]
+__all__ = ["plan_text", "plan_markdown", "action_line", "counts_by_kind", "scrub", "auto_created_note"]
 
 _SYMBOL = {"put-create": "+", "put-update": "~", "delete": "-"}
 _SECRET_LINE = re.compile(r"^(\s*[+~-] )(properties\.(?:value|primaryKey|secondaryKey|credentials\.[\w.]*))(:\s*).*$")
@@ -55,6 +55,28 @@ def counts_by_kind(plan: Plan) -> dict[str, Counter[str]]:
     return counts
 
 
+def auto_created_note(plan: Plan, action: Action) -> str | None:
+    """For a product this plan creates: what apiops does with APIM's auto-created subscription and
+    Administrators link (docs/PUBLISHING.md); None for every other action."""
+    if action.verb != "put" or action.key.kind != "product" or not action.reason.startswith("create"):
+        return None
+    product = action.key
+    declared = sorted(
+        a.key.name for a in plan.puts
+        if a.key.kind == "subscription" and a.key.workspace == product.workspace and product in a.depends_on
+    )
+    subscription = (f"APIM's auto-created subscription is deleted (declared ones kept: {', '.join(declared)})"
+                    if declared else "APIM's auto-created subscription is deleted (none declared)")
+    if product.workspace is not None:
+        return f"new product: {subscription}"
+    link_declared = any(
+        a.key.kind == "product-group" and a.key.workspace is None and a.key.names[0].casefold() == product.names[0].casefold()
+        and a.key.names[1].casefold() == "administrators" for a in plan.puts
+    )
+    link = "its Administrators link is kept (declared)" if link_declared else "its Administrators link is removed (not declared)"
+    return f"new product: {subscription}; {link}"
+
+
 def _summary(plan: Plan) -> str:
     creates = sum(1 for a in plan.puts if a.reason.startswith("create"))
     updates = len(plan.puts) - creates
@@ -71,6 +93,9 @@ def plan_text(plan: Plan, *, diffs: bool = True) -> str:
         lines.append("No changes: the instance matches the artifacts.")
     for action in plan.actions:
         lines.append(action_line(action))
+        note = auto_created_note(plan, action)
+        if note:
+            lines.append(f"      ! {note}")
         if diffs:
             secret = _secretish(action)
             lines.extend(f"      {scrub(d, secret)}" for d in action.diff)
@@ -102,6 +127,9 @@ def plan_markdown(plan: Plan) -> str:
             scope = f"workspaces/{action.key.workspace}/" if action.key.workspace else ""
             names = "/".join(action.key.names) or "(service)"
             out.append(f"- `{_symbol(action)}` **{action.key.kind}** `{_md_escape(scope + names)}` — {_md_escape(action.reason)}")
+            note = auto_created_note(plan, action)
+            if note:
+                out.append(f"  - ⚠ {_md_escape(note)}")
             if action.diff:
                 secret = _secretish(action)
                 out.append("  ```diff")

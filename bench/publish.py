@@ -8,6 +8,8 @@ emulator, and the writes of a second (no-op) publish, which must be 0. Run:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import tempfile
 import time
 from pathlib import Path
@@ -38,12 +40,14 @@ def bench(apis: int, operations: int, latency: int, parallelism: int) -> None:
             env = {**emu.environment(), "APIOPS_PARALLELISM": str(parallelism)}
             emu.reset_stats()
             started = time.monotonic()
-            code = main(["-q", "publish", "--artifacts", str(tree), "--yes"], env)
+            with contextlib.redirect_stdout(io.StringIO()):  # the plan text is not the figure
+                code = main(["-q", "publish", "--artifacts", str(tree), "--yes"], env)
             wall = time.monotonic() - started
             writes, reads = _counts(emu)
             emu.reset_stats()
             started = time.monotonic()
-            code2 = main(["-q", "publish", "--artifacts", str(tree), "--yes"], env)
+            with contextlib.redirect_stdout(io.StringIO()):
+                code2 = main(["-q", "publish", "--artifacts", str(tree), "--yes"], env)
             wall2 = time.monotonic() - started
             writes2, reads2 = _counts(emu)
         print(f"{apis} APIs x {operations} ops, latency {latency} ms, parallelism {parallelism}: "

@@ -33,8 +33,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser)
 
 
-def show_progress(context: "Context") -> Any:
-    """A progress callback writing one line per event to the log (stderr)."""
+def show_progress(context: "Context", total: int = 0) -> Any:
+    """A progress callback writing one line per event to the log (stderr).
+
+    With ``total`` (the plan's action count) it also logs ``applied k/n`` records carrying
+    ``extra={"progress": percent}`` each time another ~5 % of the actions finished (and at the
+    end); in a pipeline task ``agent.py`` turns them into ``##vso[task.setprogress]``.
+    """
+    import threading
+
+    lock = threading.Lock()
+    state = {"finished": 0, "reported": 0}
+    step = max(1, total // 20) if total else 0
+
+    def advance() -> None:
+        with lock:  # logged under the lock, so the percentages reach the log in increasing order
+            state["finished"] += 1
+            finished = state["finished"]
+            if finished > total or (finished < total and finished - state["reported"] < step):
+                return
+            state["reported"] = finished
+            percent = int(finished * 100 / total)
+            context.log.info("applied %d/%d (%d%%)", finished, total, percent, extra={"progress": percent})
 
     def show(event: "ProgressEvent") -> None:
         if event.kind in ("failed", "blocked"):
@@ -45,6 +65,8 @@ def show_progress(context: "Context") -> Any:
             context.log.debug("… %s", event.message)
         else:
             context.log.info("%s %s", {"done": "✓", "skipped": "·", "info": " "}.get(event.kind, ""), event.message)
+        if total and event.action is not None and event.kind in ("done", "skipped", "failed", "blocked"):
+            advance()
 
     return show
 
@@ -82,5 +104,5 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     if plan.target.get("service") and plan.target["service"].casefold() != arm.service_name.casefold():
         raise ConfigError(f"the plan was made for {plan.target['service']!r}, not {arm.service_name!r}")
     with arm:
-        result = apply_plan(arm, plan, desired.state, force=args.force, progress=show_progress(context))
+        result = apply_plan(arm, plan, desired.state, force=args.force, progress=show_progress(context, len(plan.actions)))
     return report(result, context, args.result)

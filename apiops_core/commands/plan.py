@@ -144,11 +144,64 @@ def _extractor_config(path: str | None) -> Any:
     return ExtractorConfig.load(path)
 
 
-def _spec_format(desired: State) -> str:
-    exts = [r.content_format for r in desired.of_kind("api-specification")]
-    if exts and all(f == "openapi+json" for f in exts):
-        return "openapi-v3-json"
-    return "openapi-v3-yaml"
+def _spec_recipe(resource: Resource) -> Any:
+    """The export that matches a specification file (a v2 YAML file compares with a v2 export)."""
+    from ..extract import SPEC_FORMATS
+
+    fmt = resource.content_format or "openapi"
+    if fmt == "openapi" and resource.content and "swagger" in resource.content[:2000]:
+        from ..plan import _parse_document
+
+        document = _parse_document(resource.content)
+        if isinstance(document, Mapping) and "swagger" in document:
+            return SPEC_FORMATS["openapi-v2-json"]
+    by_format = {"openapi": "openapi-v3-yaml", "openapi+json": "openapi-v3-json", "swagger-json": "openapi-v2-json",
+                 "wadl-xml": "wadl"}
+    return SPEC_FORMATS[by_format.get(fmt, "openapi-v3-yaml")]
+
+
+def children_needed(desired: State) -> Any:
+    """Which child collections the Creator must read: only those under which the tree has something.
+
+    Without ``--prune`` nothing the tree lacks can change the plan, so an API's releases,
+    diagnostics, schemas, tags or operations (listed to find operation policies) are read only
+    when the tree has such a child for that API; link collections only when the tree has links
+    of that kind.
+    """
+    pairs: set[tuple[str, ResourceKey]] = set()
+    link_kinds: set[str] = set()
+    for resource in desired:
+        key = resource.key
+        if key.row.is_link:
+            link_kinds.add(key.kind)
+            continue
+        child_kind, parent = key.kind, key.parent
+        while parent is not None:
+            pairs.add((child_kind, parent))
+            child_kind, parent = parent.kind, parent.parent
+    def needed(row: Any, parent: ResourceKey) -> bool:
+        if row.is_link:
+            return row.name in link_kinds
+        return (row.name, parent) in pairs
+
+    return needed
+
+
+def read_current_specifications(arm: Any, desired: State, current: State) -> list[Resource]:
+    """Export, concurrently, only the specifications the tree has, of APIs the instance has.
+
+    Each is exported in its file's format (WSDL for SOAP, SDL for GraphQL), so the comparison
+    never crosses formats; APIs without a specification file cost no export at all.
+    """
+    from ..extract import read_specifications
+
+    wanted: dict[ResourceKey, Any] = {}
+    for spec in desired.of_kind("api-specification"):
+        api_key = ResourceKey("api", spec.key.names, spec.key.workspace)
+        api = current.get(api_key)
+        if api is not None:
+            wanted[api_key] = (api.body, _spec_recipe(spec))
+    return read_specifications(arm, wanted)
 
 
 def _secret_values(arm: Any, desired: State, current: State) -> dict[ResourceKey, str | None]:
@@ -181,6 +234,9 @@ def _with_observations(plan: Plan, arm: Any) -> Plan:
             # --since labels: the instance decides create vs update
             label = "update" if exists else "create"
             reason = label + reason[reason.index(" ("):] if reason.startswith(("create", "update")) else reason
+        elif action.verb == "put" and exists and reason == "create":
+            # a revision the extractor names ``a`` (current) that the tree now names ``a;rev=N``
+            reason = "update"
         return replace(action, etag=etag if exists else None, reason=reason)
 
     return Plan(
@@ -282,9 +338,12 @@ def _instance_plan(arm: Any, desired: Desired, creator: bool, terminator: bool, 
     from ..plan import plan_against_instance
 
     config = _extractor_config(config_path)
-    include_specs = creator and any(True for _ in desired.state.of_kind("api-specification"))
     log.info("reading the instance %s ...", arm.service_name)
-    current = read_instance(arm, config, spec_format=_spec_format(desired.state), include_specifications=include_specs)
+    needed = None if (terminator and prune) else children_needed(desired.state)
+    current = read_instance(arm, config, include_specifications=False, needed=needed)
+    if creator:
+        for spec in read_current_specifications(arm, desired.state, current):
+            current.add(spec)
     secrets = _secret_values(arm, desired.state, current) if creator else {}
     selects = (lambda key: bool(config.selects(key, current.get(key).body if current.get(key) else None))) if config else None
     return plan_against_instance(

@@ -68,5 +68,5 @@ def run(args: argparse.Namespace, context: "Context") -> int:
             context.stdout("Not applied.")
             return EXIT_OK
         # the plan was made moments ago from this very state: fingerprints hold; ETags were just read
-        result = apply_plan(arm, plan, desired.state, force=True, progress=show_progress(context))
+        result = apply_plan(arm, plan, desired.state, force=True, progress=show_progress(context, len(plan.actions)))
     return report(result, context, args.result)

@@ -40,7 +40,7 @@ def extract_to(emu: Emulator, folder: Path) -> Path:
 
 
 def tree_files(root: Path) -> dict[str, Any]:
-    """A tree as {path: parsed JSON or text}; link files compared without their v7 link name."""
+    """A tree as {path: parsed JSON or text} (link files with their v7 link name)."""
     files: dict[str, Any] = {}
     for path in sorted(root.rglob("*")):
         if not path.is_file() or ".git" in path.parts:
@@ -48,10 +48,7 @@ def tree_files(root: Path) -> dict[str, Any]:
         rel = path.relative_to(root).as_posix()
         text = path.read_text(encoding="utf-8")
         if rel.endswith(".json"):
-            value = json.loads(text)
-            if isinstance(value, dict) and "groupId" in value.get("properties", {}):
-                value.pop("name", None)
-            files[rel] = value
+            files[rel] = json.loads(text)
         else:
             files[rel] = text.replace("\r\n", "\n")
     return files
