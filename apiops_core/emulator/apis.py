@@ -3,6 +3,15 @@
 Why this needs its own behaviour: an API id names its current revision, a revision id names one
 revision; releases and ``isCurrent`` switch which one is current; DELETE must refuse to orphan
 revisions unless ``deleteRevisions=true``; PUT with ``format``/``value`` imports a definition.
+
+Properties of the API as a whole (:data:`API_WIDE_PROPERTIES`) are shared by its revisions: a
+write to a non-current revision that sends a different value is refused with the service's
+``400 ValidationError "Can't change property Path for non-current revision "`` (message, trailing
+space and ``details: null`` as reported in Azure/apiops #285 Description, #436 Path,
+Azure/azure-powershell #9270 Name, hashicorp/terraform-provider-azurerm #18093 ApiVersion; the
+property list is the one the APIOps v7 publisher copies from the current revision for that
+reason). Omitted ones, and ones that only come from an imported definition, take the current
+revision's values; a write to the current revision passes them on to the other revisions.
 """
 from __future__ import annotations
 
@@ -28,6 +37,34 @@ EXPORT_FORMATS = {"openapi-link": ("openapi", "openapi-link"), "openapi+json-lin
                   "swagger-link": ("swagger", "swagger-link-json"), "wadl-link": ("wadl", "wadl-link-json"),
                   "wsdl-link": ("wsdl", "wsdl-link+xml")}
 _IMPORT_ONLY_PROPERTIES = ("format", "value", "wsdlSelector", "translateRequiredQueryParameters")
+# property -> the name the service's "Can't change property X for non-current revision" message uses
+API_WIDE_PROPERTIES = {"displayName": "Name", "description": "Description", "path": "Path", "apiVersion": "ApiVersion",
+                       "protocols": "Protocols", "type": "Type", "subscriptionRequired": "SubscriptionRequired"}
+
+
+def _same_api_wide(key: str, left: Any, right: Any) -> bool:
+    if left in (None, "") and right in (None, ""):
+        return True
+    if key == "protocols" and isinstance(left, list) and isinstance(right, list):
+        return sorted(str(p).lower() for p in left) == sorted(str(p).lower() for p in right)
+    if key == "type" and isinstance(left, str) and isinstance(right, str):
+        return left.lower() == right.lower()
+    return left == right
+
+
+def _requested_keys(ctx: Ctx) -> set[str]:
+    """The ``properties`` keys the client actually sent (not merged, copied or imported ones)."""
+    try:
+        body = ctx.request.json()
+    except ValueError:
+        return set()
+    props = body.get("properties") if isinstance(body, dict) else None
+    if not isinstance(props, dict):
+        return set()
+    keys = set(props)
+    if "apiType" in keys:
+        keys.add("type")
+    return keys
 
 
 def revisions_of(ctx: Ctx, apis_coll: str, base: str) -> list[Entity]:
@@ -51,6 +88,25 @@ def switch_current(ctx: Ctx, apis_coll: str, base: str, new_rev: str) -> None:
         target.properties["isCurrent"] = True
         ctx.store.put(apis_coll, Entity(target.name, target.properties, ctx.store.new_etag(), target.extra))
     index.set_current(apis_coll, base, new_rev)
+
+
+def _version_set_details(ctx: Ctx, ref: Any) -> dict[str, Any] | None:
+    if not isinstance(ref, str) or not ref:
+        return None
+    try:
+        target = ctx.env.locator.locate(relative_ref(ctx.service_id, ref))
+    except ArmError:
+        return None
+    if target.entity_id is None or target.route.kind not in ("api_version_set", "workspace_api_version_set"):
+        return None
+    version_set = ctx.store.get(target.coll_key, target.entity_id)
+    if version_set is None:
+        return None
+    details: dict[str, Any] = {"id": ctx.full_id(f"{target.display_parent}/{version_set.name}"), "name": version_set.name}
+    for key in ("description", "versioningScheme", "versionQueryName", "versionHeaderName"):
+        if version_set.properties.get(key) is not None:
+            details[key] = version_set.properties[key]
+    return details
 
 
 def _fetch_link(ctx: Ctx, url: str) -> str:
@@ -105,6 +161,8 @@ class ApiBehavior(Behavior):
             props["isCurrent"] = bool(existing.properties.get("isCurrent"))
         if wants_current and not props["isCurrent"]:
             scratch["make_current"] = (apis_coll, base, rev)
+        elif current is not None and rev != current:
+            self._share_api_wide(ctx, props, ctx.store.get(apis_coll, f"{base};rev={current}"))
         props["apiRevision"] = rev
         props, extra = super().prepare(ctx, props, existing, patch=patch)
         if not props.get("displayName") and not ctx.env.lenient:
@@ -112,6 +170,42 @@ class ApiBehavior(Behavior):
         extra.setdefault("created", now_iso())
         extra["updated"] = now_iso()
         return props, extra
+
+    @staticmethod
+    def _share_api_wide(ctx: Ctx, props: dict[str, Any], current: Entity | None) -> None:
+        """A non-current revision: refuse a sent API-wide property that differs from the current
+        revision's; take the current revision's value for the others."""
+        if current is None:
+            return
+        sent = _requested_keys(ctx)
+        for key, label in API_WIDE_PROPERTIES.items():
+            value = current.properties.get(key)
+            if key in sent and props.get(key) is not None and not _same_api_wide(key, props[key], value):
+                raise ArmError(400, "ValidationError", f"Can't change property {label} for non-current revision ")
+            if value is None:
+                props.pop(key, None)
+            else:
+                props[key] = copy.deepcopy(value)
+
+    @staticmethod
+    def _pass_on_api_wide(ctx: Ctx, apis_coll: str, entity: Entity) -> None:
+        """The current revision was written: the other revisions share its API-wide properties."""
+        base = split_revision(entity.name)[0]
+        for other in revisions_of(ctx, apis_coll, base):
+            if other.name.lower() == entity.name.lower():
+                continue
+            props = copy.deepcopy(other.properties)
+            changed = False
+            for key in API_WIDE_PROPERTIES:
+                value = entity.properties.get(key)
+                if props.get(key) != value:
+                    changed = True
+                    if value is None:
+                        props.pop(key, None)
+                    else:
+                        props[key] = copy.deepcopy(value)
+            if changed:
+                ctx.store.put(apis_coll, Entity(other.name, props, ctx.store.new_etag(), other.extra))
 
     @staticmethod
     def _source_key(ctx: Ctx, source_ref: str) -> str | None:
@@ -139,6 +233,7 @@ class ApiBehavior(Behavior):
         base, rev = split_revision(entity.name)
         if entity.properties.get("isCurrent"):
             ctx.env.revisions.set_current(apis_coll, base, rev or "1")
+            self._pass_on_api_wide(ctx, apis_coll, entity)
         entity_path = f"{apis_coll}/{entity.name.lower()}"
         copy_from = ctx.scratch.get("copy_from")
         if copy_from:
@@ -159,6 +254,17 @@ class ApiBehavior(Behavior):
         if "make_current" in ctx.scratch:
             switch_current(ctx, *ctx.scratch["make_current"])
             entity.properties["isCurrent"] = True
+            self._pass_on_api_wide(ctx, apis_coll, entity)
+
+    def render(self, ctx: Ctx, entity: Entity) -> dict[str, Any]:
+        """A list with ``expandApiVersionSet=true`` adds ``apiVersionSet`` (ApiVersionSetContractDetails)
+        to APIs in a version set; ``tags`` (spec: "Include tags in the response") changes nothing here."""
+        props = super().render(ctx, entity)
+        if ctx.target.entity_id is None and str(ctx.request.query.get("expandApiVersionSet", "")).lower() == "true":
+            details = _version_set_details(ctx, props.get("apiVersionSetId"))
+            if details is not None:
+                props["apiVersionSet"] = details
+        return props
 
     def get(self, ctx: Ctx, entity: Entity) -> Response | None:
         if str(ctx.request.query.get("export", "")).lower() != "true":

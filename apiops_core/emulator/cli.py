@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--state", help="SQLite file that keeps the state across restarts")
     parser.add_argument("--lenient", action="store_true", help="accept PATCH/DELETE without If-Match; skip required-property and reference checks "
                              "(dangling named values/fragments/backends/loggers/version sets, fragments in use)")
+    parser.add_argument("--logger-secrets", action="store_true",
+                        help="move literal logger keys/connection strings to auto-created 'Logger-Credentials--<hex>' "
+                             "secret named values and return {{references}}, as the service does")
     return parser
 
 
@@ -46,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         emulator = Emulator(seed=args.seed, latency_ms=args.latency_ms, fault_rate=args.fault_rate,
                             fault_seed=args.fault_seed, throttle=args.throttle, state_file=args.state,
-                            lenient=args.lenient, host=args.host, port=args.port)
+                            lenient=args.lenient, host=args.host, port=args.port,
+                            logger_secrets=args.logger_secrets)
         emulator.start()
     except (OSError, ValueError, RuntimeError) as error:
         print(f"apiops emulator: cannot start: {error}", file=sys.stderr)

@@ -134,7 +134,7 @@ class EntityHandler:
 
     def list(self, ctx: Ctx) -> Response:
         items = [self.render_body(ctx, entity) for entity in self.list_entities(ctx)]
-        return Response.json_body(200, page(ctx.request, items))
+        return Response.json_body(200, page(ctx.request, items, orderable=ctx.route.orderable))
 
     def get(self, ctx: Ctx) -> Response:
         _, entity = self.load(ctx)

@@ -42,11 +42,17 @@ class Emulator:
     reference checks of ``integrity.py`` (dangling named values, fragments, backends, loggers,
     version sets, link targets; deleting a fragment in use). Malformed policy XML is refused in
     both modes, as the service does.
+    ``logger_secrets``: store a logger's literal ``instrumentationKey``/``connectionString`` in an
+    auto-created secret named value ``Logger-Credentials--<hex>`` and return the reference, as the
+    service does (``loggers.py``). Off by default for now: with it on, a tree extracted from an
+    instance whose loggers were given literal keys carries secret named values without a value,
+    which the publisher (rightly) refuses to publish to an empty target; client tests that build
+    their source instance that way need updating first.
     """
 
     def __init__(self, seed: str | None = None, latency_ms: int = 0, fault_rate: float = 0.0,
                  fault_seed: int | None = None, throttle: bool = False, state_file: str | None = None,
-                 lenient: bool = False, host: str = "127.0.0.1", port: int = 0,
+                 lenient: bool = False, host: str = "127.0.0.1", port: int = 0, logger_secrets: bool = False,
                  service: ServiceInfo | None = None, apps: list[App] | None = None) -> None:
         self.seed = seed
         self.host = host
@@ -59,6 +65,7 @@ class Emulator:
         revisions = RevisionIndex(self._store)
         self._env = Env(service=self.service, store=self._store, revisions=revisions,
                         locator=Locator(self._store, revisions), blobs=self._blobs, lenient=lenient,
+                        logger_secrets=logger_secrets,
                         base_url=lambda: self.url)
         self.arm = ArmApp(self._env, self._stats, FaultInjector(fault_rate, fault_seed), Throttle(throttle), latency_ms)
         self._extra_apps = list(apps or [])

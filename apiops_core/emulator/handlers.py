@@ -8,6 +8,7 @@ from .behavior import Behavior
 from .context import Ctx
 from .crud import EntityHandler
 from .http import Response
+from .loggers import LoggerBehavior
 from .policies import PolicyBehavior, PolicyFragmentBehavior
 from .products import BackendBehavior, GatewayBehavior, GroupBehavior, OperationBehavior, ProductBehavior
 from .routes import ROUTES, Route
@@ -30,7 +31,8 @@ _BY_BEHAVIOR: dict[str, type[Behavior]] = {
     "subscription": SubscriptionBehavior, "product": ProductBehavior, "group": GroupBehavior,
     "gateway": GatewayBehavior,
 }
-_BY_KIND: dict[str, type[Behavior]] = {"api_operation": OperationBehavior, "backend": BackendBehavior}
+_BY_KIND: dict[str, type[Behavior]] = {"api_operation": OperationBehavior, "backend": BackendBehavior,
+                                       "logger": LoggerBehavior}
 
 
 def _behavior_for(route: Route) -> Behavior:

@@ -20,6 +20,8 @@ a missing entity named in the *URL* is a 404, handled by the routes):
 - bodies: ``apiVersionSetId``, diagnostics' ``loggerId``, backend pool ``services[].id``,
   subscription ``scope``, release ``apiId``, ``*Links`` ``apiId/groupId/productId/operationId``
   → 400 ValidationError naming the property.
+- logger ``credentials`` given as ``{{name}}`` with no named value of that displayName → 400
+  ValidationError in the service's own odd shape (checked in ``loggers.py``).
 - deleting a policy fragment that a policy includes → 400 ValidationError "The Policy Fragment
   'x' is used by the following entities: …" (the service's message, Azure/apiops-cli #261;
   ``policyFragments/{id}/listReferences`` lists the same policies).

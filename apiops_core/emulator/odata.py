@@ -4,6 +4,10 @@ Supported: comparisons ``eq ne gt ge lt le``, functions ``contains``, ``startswi
 ``endswith`` and ``substringof`` (argument order reversed, as in OData v2), ``and``/``or``/``not``
 and parentheses. Fields are ``name`` or a property name (with or without the ``properties/``
 prefix, nested with ``/``). String comparisons are case-insensitive like the service.
+
+``$orderby`` (documented on the policy-fragment lists only): comma-separated ``field [asc|desc]``
+over the same fields; strings compare case-insensitively, missing values sort first, ties keep
+the store's order.
 """
 from __future__ import annotations
 
@@ -189,3 +193,32 @@ def compile_filter(expression: str | None) -> Predicate | None:
     if parser.peek() is not None:
         raise bad_request(f"Unexpected token '{parser.peek()}' in filter expression.", "InvalidFilter")
     return predicate
+
+
+_ORDER_ITEM = re.compile(r"^\s*(?P<field>[^\s,]+)(?:\s+(?P<dir>asc|desc))?\s*$", re.IGNORECASE)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, "")
+    if isinstance(value, bool):
+        return (1, int(value))
+    if isinstance(value, (int, float)):
+        return (2, value)
+    return (3, str(value).lower())
+
+
+def order_items(items: list[dict[str, Any]], expression: str | None) -> list[dict[str, Any]]:
+    """``items`` sorted by an OData ``$orderby`` expression (a new list; stable)."""
+    if not expression or not expression.strip():
+        return items
+    clauses = []
+    for part in expression.split(","):
+        match = _ORDER_ITEM.match(part)
+        if match is None:
+            raise bad_request(f"Invalid $orderby clause '{part.strip()}'.", "InvalidOrderBy")
+        clauses.append((match.group("field"), (match.group("dir") or "asc").lower() == "desc"))
+    ordered = list(items)
+    for field, descending in reversed(clauses):       # stable sorts, last key first
+        ordered.sort(key=lambda item, f=field: _sort_key(_field_value(item, f)), reverse=descending)
+    return ordered

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from .errors import bad_request
 from .http import Request
-from .odata import compile_filter
+from .odata import compile_filter, order_items
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -33,11 +33,15 @@ def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
 
 def page(request: Request, items: list[dict[str, Any]], *, filterable: bool = True,
          page_size: int = DEFAULT_PAGE_SIZE, with_count: bool = True,
-         pre_filter: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
-    """Filter, slice and wrap ``items`` (already rendered ARM bodies) in ``{value, count, nextLink}``."""
+         pre_filter: Callable[[dict[str, Any]], bool] | None = None, orderable: bool = False) -> dict[str, Any]:
+    """Filter, (with ``orderable``) sort by ``$orderby``, slice and wrap ``items`` (already rendered
+    ARM bodies) in ``{value, count, nextLink}``. Without ``$orderby`` items keep the store's
+    insertion order: Microsoft's list examples are not sorted by name either."""
     predicate = compile_filter(request.query.get("$filter")) if filterable else None
     selected = [item for item in items if (pre_filter is None or pre_filter(item))
                 and (predicate is None or predicate(item))]
+    if orderable:
+        selected = order_items(selected, request.query.get("$orderby"))
     top = min(_int_param(request, "$top", page_size, 1), MAX_PAGE_SIZE)
     skip = _int_param(request, "$skip", 0, 0)
     window = selected[skip:skip + top]

@@ -1,5 +1,15 @@
 """Policies and policy fragments: the stored text is exactly what was PUT (with its format);
-GET converts to the requested ``format`` (xml = expressions escaped, rawxml = unescaped)."""
+GET converts to the requested ``format`` (xml = expressions escaped, rawxml = unescaped).
+
+Deliberate difference from the service: APIM re-formats a stored policy. Microsoft's examples
+(ApiManagementCreatePolicy.json, ApiManagementGetPolicy.json) return it with CRLF line ends,
+2-space indentation and empty sections collapsed to ``<inbound />``; that is also why extracted
+real-world trees hold CRLF policy files. So on the service the text a client reads back is not
+byte-identical to what it PUT. The emulator does not imitate that layout: it returns the text as
+stored (only the xml/rawxml escaping changes), because byte-level expectations elsewhere (the
+client's change detection and its tests) rely on it. A client must still compare policies modulo
+whitespace and line ends to work against the real service.
+"""
 from __future__ import annotations
 
 import copy

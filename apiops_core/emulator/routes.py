@@ -31,6 +31,7 @@ class Route:
     head_status: int = 200            # product api/group existence checks answer 204
     read_only: bool = False           # synthesised collections (revisions, api products)
     workspace: bool = False           # also exists under workspaces/{workspaceId}/
+    orderable: bool = False           # the list takes $orderby (spec: policy fragments only)
 
     @property
     def collection(self) -> str:
@@ -102,7 +103,7 @@ SERVICE_ROUTES: tuple[Route, ...] = (
     Route("diagnostics/{diagnosticId}", "diagnostic", "diagnostics", required=("loggerId",), workspace=True),
     Route("policies/{policyId}", "policy", "policies", workspace=True, **_POLICY),
     Route("policyFragments/{id}", "policy_fragment", "policyFragments", lro=True, patch=False, required=("value",),
-          behavior="policy_fragment", actions=("listReferences",), workspace=True),
+          behavior="policy_fragment", actions=("listReferences",), workspace=True, orderable=True),
     Route("gateways/{gatewayId}", "gateway", "gateways", behavior="gateway",
           actions=("listKeys", "regenerateKey", "generateToken")),
     Route("gateways/{gatewayId}/apis/{apiId}", "gateway_api", "gateways/apis", etag=False, patch=False,

@@ -16,7 +16,10 @@ from typing import Any
 
 __all__ = ["demo_requests", "generated_requests"]
 
-LOGGER_CREDENTIALS_NV = "Logger-Credentials-65f1c0de2b9a4e0012ab34cd"
+# The logger's key as the service leaves it after a PUT with a literal key (see loggers.py): a secret
+# named value whose id is a 24-hex object id and whose displayName is "Logger-Credentials--<id + 1>".
+LOGGER_CREDENTIALS_ID = "65f1c0de2b9a4e0012ab34cc"
+LOGGER_CREDENTIALS_NV = "Logger-Credentials--65f1c0de2b9a4e0012ab34cd"
 
 # --------------------------------------------------------------------------------------------------
 # inline documents (written for the demo; small but complete)
@@ -424,7 +427,7 @@ def demo_requests() -> list[tuple[str, str, dict | None]]:
     put("namedValues/partner-token-kv",
         {"properties": {"displayName": "partner-token", "secret": True, "tags": ["keyvault"],
                         "keyVault": {"secretIdentifier": "https://contoso-demo-kv.vault.azure.net/secrets/partner-token"}}})
-    put(f"namedValues/{LOGGER_CREDENTIALS_NV}",
+    put(f"namedValues/{LOGGER_CREDENTIALS_ID}",
         {"properties": {"displayName": LOGGER_CREDENTIALS_NV, "value": "00000000-1111-2222-3333-444444444444",
                         "secret": True}})
 

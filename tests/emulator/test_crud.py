@@ -127,7 +127,7 @@ KINDS = [
          lambda x: x.description == "changed" and x.url == "https://b.example"),
     Kind("logger",
          lambda c, rg, s, i: c.logger.create_or_update(rg, s, i, m.LoggerContract(
-             logger_type="applicationInsights", credentials={"instrumentationKey": "k"})),
+             logger_type="applicationInsights", credentials={"instrumentationKey": "00000000-0000-0000-0000-0000000000aa"})),
          lambda c, rg, s, i, **kw: c.logger.get(rg, s, i, **kw),
          lambda c, rg, s: c.logger.list_by_service(rg, s),
          lambda c, rg, s, i, e: c.logger.update(rg, s, i, e, m.LoggerUpdateContract(description="changed")),

@@ -192,7 +192,7 @@ def test_diagnostic_logger_must_exist(client, ids):
                  lambda: client.api_diagnostic.create_or_update(rg, svc, "diag-api", "applicationinsights", diagnostic)):
         assert _refused(call).error.details[0].target == "loggerId"
     client.logger.create_or_update(rg, svc, "insights", m.LoggerContract(
-        logger_type="applicationInsights", credentials={"instrumentationKey": "k"}))
+        logger_type="applicationInsights", credentials={"instrumentationKey": "00000000-0000-0000-0000-0000000000aa"}))
     client.diagnostic.create_or_update(rg, svc, "applicationinsights", diagnostic)
     assert client.api_diagnostic.create_or_update(rg, svc, "diag-api", "applicationinsights",
                                                   diagnostic).logger_id.endswith("/loggers/insights")
