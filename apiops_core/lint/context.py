@@ -98,11 +98,15 @@ class LintContext:
 
     def policy(self, resource: Resource) -> tuple[ParsedPolicy, list[PolicyIssue]]:
         """The parse of a policy resource and its schema issues (computed once per run)."""
-        cached = self._policies.get(resource.key)
+        # keyed by text: instances repeat the same operation policy hundreds of times, and the
+        # parse and schema issues depend on nothing else (line/column are within the text)
+        fragment = resource.key.kind == "policy-fragment"
+        text = resource.content or ""
+        cached = self._policies.get((text, fragment))
         if cached is None:
-            parsed = parse_policy(resource.content or "")
-            issues = self.validator.validate(parsed, fragment=resource.key.kind == "policy-fragment")
-            cached = self._policies[resource.key] = (parsed, sorted(issues, key=lambda i: (i.line, i.column)))
+            parsed = parse_policy(text)
+            issues = self.validator.validate(parsed, fragment=fragment)
+            cached = self._policies[(text, fragment)] = (parsed, sorted(issues, key=lambda i: (i.line, i.column)))
         return cached
 
     def specs(self) -> list[Resource]:
