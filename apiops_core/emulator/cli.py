@@ -30,9 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--state", help="SQLite file that keeps the state across restarts")
     parser.add_argument("--lenient", action="store_true", help="accept PATCH/DELETE without If-Match; skip required-property and reference checks "
                              "(dangling named values/fragments/backends/loggers/version sets, fragments in use)")
-    parser.add_argument("--logger-secrets", action="store_true",
-                        help="move literal logger keys/connection strings to auto-created 'Logger-Credentials--<hex>' "
-                             "secret named values and return {{references}}, as the service does")
+    parser.add_argument("--literal-logger-credentials", action="store_true",
+                        help="keep literal logger keys/connection strings as sent (by default they move to "
+                             "auto-created 'Logger-Credentials--<hex>' secret named values, as on the service)")
     return parser
 
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         emulator = Emulator(seed=args.seed, latency_ms=args.latency_ms, fault_rate=args.fault_rate,
                             fault_seed=args.fault_seed, throttle=args.throttle, state_file=args.state,
                             lenient=args.lenient, host=args.host, port=args.port,
-                            logger_secrets=args.logger_secrets)
+                            logger_secrets=not args.literal_logger_credentials)
         emulator.start()
     except (OSError, ValueError, RuntimeError) as error:
         print(f"apiops emulator: cannot start: {error}", file=sys.stderr)

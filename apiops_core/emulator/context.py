@@ -41,7 +41,7 @@ class Env:
     locator: Locator
     blobs: BlobStore
     lenient: bool = False
-    logger_secrets: bool = False         # literal logger secrets -> auto-created named values (loggers.py)
+    logger_secrets: bool = True         # literal logger secrets -> auto-created named values (loggers.py)
     base_url: Callable[[], str] = lambda: ""
     own_hosts: set[str] = field(default_factory=set)
 

@@ -44,15 +44,12 @@ class Emulator:
     both modes, as the service does.
     ``logger_secrets``: store a logger's literal ``instrumentationKey``/``connectionString`` in an
     auto-created secret named value ``Logger-Credentials--<hex>`` and return the reference, as the
-    service does (``loggers.py``). Off by default for now: with it on, a tree extracted from an
-    instance whose loggers were given literal keys carries secret named values without a value,
-    which the publisher (rightly) refuses to publish to an empty target; client tests that build
-    their source instance that way need updating first.
+    service does (``loggers.py``). On by default; False keeps literals as sent.
     """
 
     def __init__(self, seed: str | None = None, latency_ms: int = 0, fault_rate: float = 0.0,
                  fault_seed: int | None = None, throttle: bool = False, state_file: str | None = None,
-                 lenient: bool = False, host: str = "127.0.0.1", port: int = 0, logger_secrets: bool = False,
+                 lenient: bool = False, host: str = "127.0.0.1", port: int = 0, logger_secrets: bool = True,
                  service: ServiceInfo | None = None, apps: list[App] | None = None) -> None:
         self.seed = seed
         self.host = host

@@ -24,12 +24,11 @@ a different literal gets a new named value, and the old one is left behind as on
 ``identityClientId`` (managed-identity Event Hub loggers, stored by the service as ``{{<named value
 id>}}``) is kept as sent.
 
-The move is behind ``Emulator(logger_secrets=True)`` / ``--logger-secrets`` and **off by
-default** for now: with it on, a tree extracted from an instance whose loggers got literal keys
-holds secret named values without a value (as real trees do, Azure/apiops #62, #592), and client
-tests that build their source instance that way cannot publish that tree to an empty target.
-Off, literals are stored and returned as sent. The reference and instrumentation-key checks
-apply either way (unless ``lenient``).
+The move is on by default (``Emulator(logger_secrets=False)`` / ``--literal-logger-credentials``
+keeps literals as sent): a tree extracted from an instance whose loggers got literal keys then
+holds secret named values without a value, as real trees do (Azure/apiops #62, #592), and the
+client must supply or provision them before publishing elsewhere. The reference and
+instrumentation-key checks apply either way (unless ``lenient``).
 """
 from __future__ import annotations
 

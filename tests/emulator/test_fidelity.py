@@ -134,8 +134,8 @@ def test_workspace_logger_secret_lives_in_the_workspace(fclient, ids):
     assert display not in _named_values(client, rg, svc)
 
 
-def test_by_default_and_when_lenient_literals_are_kept():
-    with Emulator() as emu:
+def test_literals_are_kept_when_asked_and_dangling_references_pass_when_lenient():
+    with Emulator(logger_secrets=False) as emu:
         client = make_client(emu)
         rg, svc = emu.resource_group, emu.service_name
         logger = client.logger.create_or_update(rg, svc, "ai", m.LoggerContract(
@@ -152,10 +152,10 @@ def test_by_default_and_when_lenient_literals_are_kept():
         assert response.json()["properties"]["credentials"] == {"instrumentationKey": "{{absent}}"}
 
 
-def test_cli_flag_turns_the_knob_on():
+def test_cli_flag_turns_the_faithful_default_off():
     from apiops_core.emulator.cli import build_parser
-    assert build_parser().parse_args(["--logger-secrets"]).logger_secrets is True
-    assert build_parser().parse_args([]).logger_secrets is False
+    assert build_parser().parse_args([]).literal_logger_credentials is False
+    assert build_parser().parse_args(["--literal-logger-credentials"]).literal_logger_credentials is True
 
 
 def test_demo_seed_logger_references_its_credentials_named_value(monkeypatch):

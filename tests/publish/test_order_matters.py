@@ -60,6 +60,12 @@ FRAGMENT = ('<fragment><set-header name="Authorization" exists-action="override"
             '<value>Bearer {{client-token}}</value></set-header></fragment>')
 
 
+#: the Event Hub connection string lives in a secret named value the logger refers to
+AUDIT_CONNECTION = ("PUT", "namedValues/nv-audit-conn", {"properties": {
+    "displayName": "audit-connection", "secret": True,
+    "value": "Endpoint=sb://audit.example/;SharedAccessKeyName=k;SharedAccessKey=v"}})
+
+
 def _requests(service_path: str) -> list[tuple[str, str, dict[str, Any]]]:
     """The source instance, in an order the service accepts."""
     backends = f"{service_path}/backends"
@@ -71,8 +77,9 @@ def _requests(service_path: str) -> list[tuple[str, str, dict[str, Any]]]:
         ("PUT", "backends/orders-backend", {"properties": {"url": "https://orders.example", "protocol": "http"}}),
         ("PUT", "backends/orders-pool", {"properties": {"type": "Pool", "pool": {"services": [
             {"id": f"{backends}/orders-backend", "weight": 1, "priority": 1}]}}}),
+        AUDIT_CONNECTION,
         ("PUT", "loggers/audit-hub", {"properties": {"loggerType": "azureEventHub", "credentials": {
-            "name": "audit", "connectionString": "Endpoint=sb://audit.example/;SharedAccessKeyName=k;SharedAccessKey=v"}}}),
+            "name": "audit", "connectionString": "{{audit-connection}}"}}}),
         ("PUT", "diagnostics/applicationinsights", {"properties": {"loggerId": "/loggers/audit-hub",
                                                                    "alwaysLog": "allErrors"}}),
         ("PUT", "apiVersionSets/orders-vs", {"properties": {"displayName": "Orders", "versioningScheme": "Segment"}}),
@@ -89,6 +96,12 @@ def _requests(service_path: str) -> list[tuple[str, str, dict[str, Any]]]:
         ("PUT", "products/orders-product/apiLinks/orders-link", {"properties": {"apiId": "/apis/orders-v1"}}),
     ]
 
+
+
+def _provision(target: Emulator) -> None:
+    """The target's environment secret, provisioned out of band (extracted trees never carry it)."""
+    method, path, body = AUDIT_CONNECTION
+    assert target.apply(method, path, body).status in (200, 201)
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +123,7 @@ def _json(emu: Emulator, method: str, path: str) -> Any:
 
 def test_publisher_order_succeeds_in_a_strict_instance(order_tree: Path) -> None:
     with Emulator() as target:
+        _provision(target)
         assert run_cli(target, "publish", "--artifacts", str(order_tree), "--yes") == 0
         policy = _json(target, "GET", "policies/policy?format=rawxml")["properties"]["value"]
         assert 'fragment-id="auth-headers"' in policy and "{{backend-url}}" in policy
@@ -144,6 +158,7 @@ class _NullLog:
 
 def test_reverse_order_is_refused_with_the_missing_references(order_tree: Path) -> None:
     with Emulator() as target:
+        _provision(target)
         failures = _reverse_one_by_one(target, order_tree)
     text = {kind: " || ".join(messages) for kind, messages in failures.items()}
 
