@@ -7,7 +7,7 @@ from typing import Iterator
 from .context import Hit, LintContext, content_path_of
 from .policy_xml import SECTIONS
 
-__all__ = ["malformed", "doctype", "unknown_element", "invalid", "missing_base"]
+__all__ = ["malformed", "doctype", "unknown_element", "invalid", "missing_base", "wrong_section"]
 
 #: policy scopes that inherit from a parent scope, so ``<base/>`` matters there
 _INHERITING = frozenset({"api-policy", "api-operation-policy", "product-policy"})
@@ -54,3 +54,57 @@ def missing_base(ctx: LintContext) -> Iterator[Hit]:
                 f"{names} {'has' if len(missing) == 1 else 'have'} no <base/>: the policies of the enclosing scopes "
                 "(global, product, API) are skipped there",
             )
+
+
+#: sections each policy may stand in, from Microsoft's policy reference ("Policy sections");
+#: only policies whose scope is narrower than "everywhere" are listed
+_ALLOWED_SECTIONS: dict[str, frozenset[str]] = {
+    "forward-request": frozenset({"backend"}),
+    "rate-limit": frozenset({"inbound"}),
+    "rate-limit-by-key": frozenset({"inbound"}),
+    "quota": frozenset({"inbound"}),
+    "quota-by-key": frozenset({"inbound"}),
+    "cors": frozenset({"inbound"}),
+    "validate-jwt": frozenset({"inbound"}),
+    "validate-azure-ad-token": frozenset({"inbound"}),
+    "ip-filter": frozenset({"inbound"}),
+    "check-header": frozenset({"inbound"}),
+    "rewrite-uri": frozenset({"inbound"}),
+    "cache-lookup": frozenset({"inbound"}),
+    "cache-store": frozenset({"outbound"}),
+    "set-backend-service": frozenset({"inbound", "backend"}),
+    "authentication-basic": frozenset({"inbound"}),
+    "authentication-certificate": frozenset({"inbound"}),
+    "authentication-managed-identity": frozenset({"inbound"}),
+    "set-query-parameter": frozenset({"inbound", "backend"}),
+    "mock-response": frozenset({"inbound", "outbound", "on-error"}),
+    "azure-openai-token-limit": frozenset({"inbound"}),
+    "llm-token-limit": frozenset({"inbound"}),
+}
+
+#: policies whose children are policies standing in the same section
+_CONTAINERS = frozenset({"choose", "when", "otherwise", "retry", "wait", "limit-concurrency"})
+
+
+def wrong_section(ctx: LintContext) -> Iterator[Hit]:
+    """A policy placed in a section the service does not allow it in (it refuses the document)."""
+    for resource in ctx.policies():
+        parsed, _ = ctx.policy(resource)
+        if parsed.root is None or parsed.root.tag != "policies":
+            continue  # fragments have no sections: where they are included decides
+        for section in parsed.root:
+            if section.tag not in SECTIONS:
+                continue
+            pending = list(section)
+            while pending:
+                element = pending.pop()
+                allowed = _ALLOWED_SECTIONS.get(element.tag)
+                if allowed is not None and section.tag not in allowed:
+                    line, column = parsed.position(element)
+                    where = ", ".join(f"<{s}>" for s in sorted(allowed))
+                    yield Hit(
+                        content_path_of(resource), line, column, str(resource.key),
+                        f"<{element.tag}> is not allowed in <{section.tag}>; it belongs in {where}",
+                    )
+                if element.tag in _CONTAINERS:
+                    pending.extend(element)

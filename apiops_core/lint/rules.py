@@ -70,6 +70,8 @@ RULES: tuple[Rule, ...] = (
     Rule("AO204", "policy-invalid", "error", "A policy element is misplaced or misses a required attribute", policies.invalid),
     Rule("AO205", "policy-missing-base", "warning", "A section of an API/operation/product policy has no <base/>", policies.missing_base,
          "Without <base/> the policies of the enclosing scope (e.g. the global rate limit) do not run."),
+    Rule("AO206", "policy-wrong-section", "warning", "A policy stands in a section it is not allowed in (e.g. rate-limit in outbound)",
+         policies.wrong_section, "APIM refuses such a document; the policy reference lists each policy's sections."),
     # 3xx references
     Rule("AO301", "named-value-missing", "error", "A {{named value}} is referenced but not in the tree", references.named_value_missing),
     Rule("AO302", "fragment-missing", "error", "An include-fragment names a policy fragment that is not in the tree", references.fragment_missing),

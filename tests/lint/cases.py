@@ -217,6 +217,7 @@ BAD: dict[str, Callable[[], Case]] = {
         "api-policy", ("orders",), GOOD_POLICY.replace("<set-header", "<set-heder", 1).replace("</set-header>", "</set-heder>", 1)
     ),
     "AO204": lambda: _policy('<set-header name="x-request-id" exists-action="skip">', '<set-header exists-action="skip">'),
+    "AO206": lambda: _policy("<backend>\n\t\t<base />", "<backend>\n\t\t<base />\n\t\t<rate-limit calls=\"5\" renewal-period=\"60\" />"),
     "AO205": lambda: _policy("<backend>\n\t\t<base />", "<backend>\n\t\t<forward-request />"),
     "AO301": lambda: _policy("{{orders-key}}", "{{no-such-value}}"),
     "AO302": lambda: _policy('fragment-id="common"', 'fragment-id="uncommon"'),
