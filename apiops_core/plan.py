@@ -35,6 +35,7 @@ from .references import display_index, references_of
 __all__ = [
     "plan_against_instance",
     "plan_since",
+    "replaced_revisions",
     "dependencies",
     "order_keys",
     "resources_equal",
@@ -652,6 +653,49 @@ def _deletable(key: ResourceKey, resource: Resource | None, current: State | Non
     return True
 
 
+def replaced_revisions(desired: State, before: State) -> list[tuple[ResourceKey, str, str]]:
+    """Old current revisions the tree dropped: ``(a;rev=N, N, M)`` for each root API ``a`` that
+    ``before`` (the instance, or the tree at ``--since``) has at revision N, the tree now names at
+    revision M != N, and the tree has no ``a;rev=N`` folder for.
+
+    Once the publish made M current, N is an ordinary non-current revision the tree lacks: the
+    Terminator deletes it (never the API, and never while it is still current: apply checks).
+    """
+    found: list[tuple[ResourceKey, str, str]] = []
+    for resource in before.of_kind("api"):
+        name = resource.key.names[0]
+        if ";rev=" in name:
+            continue
+        wanted = desired.get(resource.key)
+        if wanted is None:
+            continue
+        old = str(resource.properties.get("apiRevision") or "1")
+        new = str(wanted.properties.get("apiRevision") or "")
+        if not new or new == old:
+            continue
+        revision = ResourceKey("api", (f"{name};rev={old}",), resource.key.workspace)
+        if revision in desired:
+            continue
+        found.append((revision, old, new))
+    return found
+
+
+def _revision_deletes(desired: State, before: State, etags: Mapping[ResourceKey, str | None], where: str,
+                      selects: Callable[[ResourceKey], bool] | None = None,
+                      already: Iterable[ResourceKey] = ()) -> tuple[Action, ...]:
+    seen = set(already)
+    actions = []
+    for key, old, new in replaced_revisions(desired, before):
+        if key in seen or (selects is not None and not selects(key)):
+            continue
+        actions.append(Action(
+            verb="delete", key=key, etag=etags.get(key), depends_on=(),
+            reason=f"delete (revision {old} of {_root_api(key.names[0])} was current {where}; the artifacts make "
+                   f"revision {new} current and have no folder for {old})",
+        ))
+    return tuple(actions)
+
+
 def _secret_warnings(desired: State) -> tuple[list[str], set[ResourceKey]]:
     warnings, skipped = [], set()
     for resource in desired.of_kind("named-value"):
@@ -710,6 +754,7 @@ def plan_against_instance(
             and not _auto_link(r.key, desired)
         ]
         deletes = _delete_actions(extra, current, etags, "delete (not in the artifacts: --prune)")
+        deletes += _revision_deletes(desired, current, etags, "in the instance", selects, extra)
         guard_deletions(deletes, 0 if max_deletions is None else max_deletions)
     elif terminator and max_deletions is not None:
         guard_deletions(deletes, max_deletions)
@@ -786,6 +831,8 @@ def plan_since(
     deletes: tuple[Action, ...] = ()
     if terminator:
         deletes = _delete_actions(gone, previous, etags, f"delete (files removed in {span})")
+        deletes += _revision_deletes(desired, previous, etags, f"at {since[:12]}", None,
+                                     [a.key for a in deletes])
         guard_deletions(deletes, max_deletions)
     return Plan(puts=_ordered_puts(puts), deletes=deletes, target=dict(target or {}), warnings=tuple(warnings))
 

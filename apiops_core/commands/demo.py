@@ -93,7 +93,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
             say("4. Plan:")
             say("\n".join("   " + line for line in plan_text(plan).splitlines()))
             before = emu.stats()["requests"]
-            outcome = apply_plan(arm, plan, desired.state, progress=show_progress(context))
+            outcome = apply_plan(arm, plan, desired.state, progress=show_progress(context, len(plan.actions)))
             after = emu.stats()["requests"]
             writes = sum(after[m] - before[m] for m in ("PUT", "PATCH", "DELETE"))
             say(f"5. Published: {len(outcome.done)} change(s), {writes} write(s) to the instance")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,10 @@ def test_demo_runs_extract_change_plan_publish_and_lands(tmp_path: Path, capsys:
     # the plan is shown before it is applied, and a second plan is empty
     assert text.index("Plan:") < text.index("Published")
     assert "0 change(s)" in text
+    # apply progress percentages, as publish shows them, ending at 100 %
+    percentages = re.findall(r"applied (\d+)/(\d+) \((\d+)%\)", text)
+    assert percentages, "the demo must show apply progress percentages"
+    assert percentages[-1][0] == percentages[-1][1] and percentages[-1][2] == "100"
     artifacts = workdir / "artifacts"
     assert (artifacts / "apis" / "weather-api" / "apiInformation.json").is_file()
     info = json.loads((artifacts / "apis" / "weather-api" / "apiInformation.json").read_text())
