@@ -124,7 +124,7 @@ def test_a_publish_killed_half_way_converges_when_run_again(demo_tree: Path, tmp
     publish: subprocess.Popen | None = None
     try:
         emulator = subprocess.Popen(
-            [sys.executable, "-m", "apiops_core.emulator", "--seed", "demo-secrets", "--latency-ms", "30",
+            [sys.executable, "-m", "apiops_core.emulator", "--seed", "demo-secrets", "--latency-ms", "60",
              "--ready-file", str(ready)],
             cwd=str(ROOT), env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=(tmp_path / "emulator.log").open("wb"),
