@@ -23,6 +23,7 @@ from typing import Any, Callable, Generic, Hashable, Iterable, Mapping, TypeVar
 
 from .errors import ApiOpsError, ArmError, PreconditionFailed
 from .model import Action, Plan, Resource, ResourceKey, State
+from .plan import UNFINISHED_CREATE
 
 __all__ = [
     "ProgressEvent",
@@ -458,7 +459,11 @@ class _Runner:
     def _put_product(self, action: Action, resource: Resource) -> None:
         key = action.key
         response = self.put(key.arm_path, body_for_put(resource))
-        created = action.reason.startswith("create") or getattr(response, "status", 0) == 201
+        created = (
+            action.reason.startswith("create")
+            or action.reason == UNFINISHED_CREATE  # an earlier run was cut short right after the create
+            or getattr(response, "status", 0) == 201
+        )
         if created:
             self._remove_auto_created(key)
 

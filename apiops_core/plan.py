@@ -740,6 +740,8 @@ def plan_against_instance(
                 continue
             existing = current.get(key)
             if existing is not None and resources_equal(resource, existing) and not _secret_changed(resource, secret_values):
+                if key.kind == "product" and _unfinished_create(key, desired, current):
+                    puts.append(_put_action(key, desired, existing, UNFINISHED_CREATE, etags.get(key), index))
                 continue
             puts.append(_put_action(key, desired, existing, "create" if existing is None else "update", etags.get(key), index))
     deletes: tuple[Action, ...] = ()
@@ -761,6 +763,31 @@ def plan_against_instance(
     if terminator and not prune and not creator:
         warnings.append("terminator without --since or --prune has nothing to compare: no deletes planned")
     return Plan(puts=_ordered_puts(puts), deletes=deletes, target=dict(target or {}), warnings=tuple(warnings))
+
+
+#: reason of a product put that finishes a create an earlier run did not (apply removes what
+#: APIM added to the new product, exactly as after a create; the product PUT itself is a no-op)
+UNFINISHED_CREATE = "finish create: remove what APIM added to the new product"
+
+
+def _unfinished_create(key: ResourceKey, desired: State, current: State) -> bool:
+    """The instance still holds what APIM adds to a NEW product, and the artifacts do not declare it.
+
+    APIM gives every new product a subscription owned by the administrator (``/users/1``). apply
+    removes it right after creating the product (unless the artifacts declare it); a run killed
+    between the two leaves it, and the product then looks unchanged. An administrator-owned
+    subscription to a product of the artifacts that the artifacts do not declare means the create
+    was not finished (or the product was made in the portal and the artifacts, the source of
+    truth, do not want it): finish it the same way. Subscriptions of other owners are never touched.
+    """
+    scope = f"/products/{key.names[0]}".casefold()
+    for subscription in current.of_kind("subscription"):
+        if subscription.key.workspace != key.workspace or subscription.key in desired:
+            continue
+        props = subscription.properties
+        if str(props.get("scope", "")).casefold().endswith(scope) and str(props.get("ownerId", "")).casefold().endswith("/users/1"):
+            return True
+    return False
 
 
 def _secret_changed(resource: Resource, live: Mapping[ResourceKey, str | None] | None) -> bool:
