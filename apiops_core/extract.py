@@ -266,11 +266,7 @@ class _Reader:
 
     def read_root(self, row: Kind, workspace: str | None) -> list[Resource]:
         if row.content_kind == "policy" and row.arity == 0:
-            key = ResourceKey(row.name, (), workspace)
-            if not self.selects(key):
-                return []
-            resource = self.policy(key)
-            return [resource] if resource else []
+            return self.singleton_policy(ResourceKey(row.name, (), workspace))
         path = fill(row.collection_template(workspace), (), workspace)
         items = self.list_or_skip(path, root=True)
         if items is None:
@@ -292,6 +288,17 @@ class _Reader:
             self.say(f"extracting {scope}{_folder(row)} ({len(chosen)})")
         else:  # empty collections are noise at the default level (a workspace has a dozen)
             _LOG.debug("extracting %s%s (0)", scope, _folder(row))
+        return self.read_items(row, chosen)
+
+    def singleton_policy(self, key: ResourceKey) -> list[Resource]:
+        """The one policy of a scope (service, API, product...), when selected and present."""
+        if not self.selects(key):
+            return []
+        resource = self.policy(key)
+        return [resource] if resource else []
+
+    def read_items(self, row: Kind, chosen: list[tuple[ResourceKey, dict[str, Any]]]) -> list[Resource]:
+        """Every chosen list item with its children, concurrently under the client's bound."""
         found: list[Resource] = []
         for chunk in self.arm.map(lambda pair: self.read_item(row, pair[0], pair[1]), chosen):
             found.extend(chunk)
@@ -344,11 +351,7 @@ class _Reader:
             spec = self.specification(parent, parent_body)
             return [spec] if spec else []
         if row.content_kind == "policy" and row.arity == parent.row.arity:
-            key = ResourceKey(row.name, parent.names, parent.workspace)
-            if not self.selects(key):
-                return []
-            resource = self.policy(key)
-            return [resource] if resource else []
+            return self.singleton_policy(ResourceKey(row.name, parent.names, parent.workspace))
         if row.name == "api-release" and revision:
             return []  # releases belong to the root API only
         path = fill(row.collection_template(parent.workspace), parent.names, parent.workspace)
@@ -370,10 +373,7 @@ class _Reader:
             keys = [ResourceKey(policy_row.name, k.names, k.workspace) for k, _ in chosen]
             keys = [k for k in keys if self.selects(k)]
             return [r for r in self.arm.map(self.policy, keys) if r is not None]
-        found: list[Resource] = []
-        for chunk in self.arm.map(lambda pair: self.read_item(row, pair[0], pair[1]), chosen):
-            found.extend(chunk)
-        return found
+        return self.read_items(row, chosen)
 
     def read_links(self, link_name: str, source: _LinkSource, owner: ResourceKey) -> list[Resource]:
         if _is_revision(owner.names[-1]):
