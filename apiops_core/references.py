@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from .errors import ReferenceError_
 from .kinds import KIND_BY_NAME, Kind
@@ -41,6 +41,7 @@ __all__ = [
     "dangling_references",
     "check_references",
     "parse_resource_id",
+    "Supplier",
 ]
 
 _NAMED_VALUE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
@@ -317,13 +318,20 @@ def references_of(
     return list(seen)
 
 
-def dangling_references(state: State) -> list[Resolved]:
-    """Every non-optional reference in ``state`` that names nothing in ``state``."""
+#: ``(ref, source) -> True`` when something outside the tree (the target instance) has what
+#: ``ref`` names; publish and plan pass one so a reference the target can satisfy is not dangling.
+Supplier = Callable[[Ref, ResourceKey], bool]
+
+
+def dangling_references(state: State, *, external: Supplier | None = None) -> list[Resolved]:
+    """Every non-optional reference in ``state`` that names nothing in ``state`` (nor in ``external``)."""
     index = display_index(state)
     found = []
     for resource in state:
         for item in resolve_references(resource, state, _index=index):
             if item.target is None and not item.ref.optional:
+                if external is not None and external(item.ref, item.source):
+                    continue
                 found.append(item)
     return found
 
@@ -336,9 +344,13 @@ def _describe(item: Resolved, state: State) -> tuple[str, str | None, int | None
     return f"{item.source} refers to {what} {item.ref.name!r}{via}, which is not in the artifacts", path, item.ref.line
 
 
-def check_references(state: State) -> None:
-    """Raise ``ReferenceError_`` naming the first dangling reference's file and line, listing all."""
-    dangling = dangling_references(state)
+def check_references(state: State, *, external: Supplier | None = None) -> None:
+    """Raise ``ReferenceError_`` naming the first dangling reference's file and line, listing all.
+
+    Publish and plan do not call this any more: they lint the references (rules AO301-AO307,
+    which ``.apiops-lint.yaml`` can relax) against the tree, the overrides and the target.
+    """
+    dangling = dangling_references(state, external=external)
     if not dangling:
         return
     messages = [_describe(item, state) for item in dangling]

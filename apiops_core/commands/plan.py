@@ -31,6 +31,8 @@ __all__ = [
     "make_plan",
     "write_result",
     "substitute_state_tokens",
+    "selection_from_args",
+    "refuse_dangling_references",
 ]
 
 
@@ -45,6 +47,13 @@ def add_plan_arguments(parser: argparse.ArgumentParser, *, saved_plan: bool = Fa
                         help="stop before any change when more deletions are planned (default 0 with --prune)")
     parser.add_argument("--markdown", metavar="FILE.md", help="also write the plan as Markdown")
     parser.add_argument("--result", metavar="FILE.json", help="write a small JSON result for pipeline tasks")
+    parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                        help="leave this artifacts path or glob out (repeatable); nothing it names is written or deleted")
+    parser.add_argument("--filter", metavar="FILE.yaml",
+                        help="publish only what this extractor-format filter selects, with what it depends on; "
+                             "nothing outside it is deleted")
+    parser.add_argument("--no-transitive", action="store_true",
+                        help="with --filter: do not add the selected resources' dependencies")
     add_target_arguments(parser)
 
 
@@ -64,6 +73,9 @@ class Desired:
     state: State
     commit: str | None
     service_name: str | None
+    lint_config: Any = None
+    selection: Any = None
+    notes: tuple[str, ...] = ()
 
 
 def _git_root(path: Path) -> tuple[Path, str]:
@@ -99,12 +111,33 @@ def substitute_state_tokens(state: State, environ: Mapping[str, str]) -> State:
     return result
 
 
-def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, str], *, commit: str | None = None) -> Desired:
-    """Artifacts (directory, or the tree of ``commit``) + overrides + tokens, all validated first."""
+def selection_from_args(args: argparse.Namespace) -> Any:
+    """The ``--exclude``/``--filter`` selection of plan and publish (None when neither is given)."""
+    from ..selection import Selection
+
+    excludes = tuple(getattr(args, "exclude", None) or ())
+    filter_path = getattr(args, "filter", None)
+    if not excludes and not filter_path:
+        return None
+    config = None
+    if filter_path:
+        from ..config import ExtractorConfig
+
+        config = ExtractorConfig.load(filter_path)
+    return Selection(excludes=excludes, filter=config, transitive=not getattr(args, "no_transitive", False))
+
+
+def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, str], *, commit: str | None = None,
+                 selection: Any = None) -> Desired:
+    """Artifacts (directory, or the tree of ``commit``) + overrides + tokens, all validated first.
+
+    References the target instance could supply (AO301-AO307) are checked by ``make_plan``
+    once the target is known; everything else that lint calls an error stops here.
+    """
     from ..artifacts import load_tree
     from ..lint import check_publishable
     from ..lint.config import LintConfig
-    from ..references import check_references
+    from ..selection import Selection, skip_auto_subscriptions
     from ..treesource import DirectorySource, GitCommitSource
 
     path = Path(artifacts)
@@ -127,10 +160,36 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
         state = loaded.apply(state)
         service_name = loaded.service_name
     state = substitute_state_tokens(state, environ)
-    check_references(state)
+    describe = getattr(source, "describe", None)
+    probe = describe("x") if describe is not None else "x"
+    root_prefix = probe[:-1] if probe.endswith("x") else ""
+    selection = replace(selection or Selection(), root_prefix=root_prefix)
+    state, selected_notes = selection.apply(state)
+    # APIM's own product subscriptions stay in the state (so nothing reads them as undeclared)
+    # but are neither linted nor put: restrict_plan drops them with a note
+    published, notes, skipped = skip_auto_subscriptions(state)
+    selection = replace(selection, skipped=skipped)
     # pre-flight: nothing is published while lint reports an error (tunable in .apiops-lint.yaml)
-    check_publishable(state, config=LintConfig.discover(path, LintConfig.working_folder()))
-    return Desired(state, commit, service_name)
+    lint_config = LintConfig.discover(path, LintConfig.working_folder())
+    check_publishable(published, config=lint_config, defer_target_rules=True, root_prefix=root_prefix)
+    return Desired(state, commit, service_name, lint_config, selection, notes + selected_notes)
+
+
+def refuse_dangling_references(desired: Desired, arm: Any) -> None:
+    """Stop before any write when a reference names what neither the tree nor the target has.
+
+    The lint reference rules (AO301-AO307) run again with the target instance as a supplier,
+    so ``{{shared-key}}`` that the target already has passes, as APIM would accept it; each
+    rule can be lowered in ``.apiops-lint.yaml`` like any other.
+    """
+    from ..lint import check_target_references
+    from ..target_refs import TargetSupplier
+
+    skipped = desired.selection.skipped if desired.selection is not None else frozenset()
+    state = State([r for r in desired.state if r.key not in skipped]) if skipped else desired.state
+    check_target_references(state, TargetSupplier(arm), config=desired.lint_config,
+                            root_prefix=desired.selection.root_prefix if desired.selection is not None else "",
+                            target_name=f"the target {arm.service_name}")
 
 
 # -- current state and planning ------------------------------------------------------------------
@@ -266,6 +325,7 @@ def make_plan(
     target = {"subscription": arm.subscription_id, "resourceGroup": arm.resource_group, "service": arm.service_name}
     if desired.commit:
         target["commit"] = desired.commit
+    refuse_dangling_references(desired, arm)
     if since:
         from ..artifacts import key_for_path, load_tree
         from ..gitdiff import changed_paths
@@ -292,6 +352,13 @@ def make_plan(
     else:
         plan = _instance_plan(arm, desired, creator, terminator, prune, max_deletions, config_path, target, log)
     refuse_missing_secrets(plan, desired.state, arm)
+    from ..soap_operations import refuse_unknown_soap_operations
+
+    refuse_unknown_soap_operations(plan, desired.state, arm)
+    if desired.selection is not None:
+        from ..selection import restrict_plan
+
+        plan = restrict_plan(plan, desired.selection, desired.state, desired.notes)
     return _with_observations(plan, arm)
 
 
@@ -372,7 +439,8 @@ def run(args: argparse.Namespace, context: "Context") -> int:
 
     creator = args.creator or not args.terminator
     terminator = args.terminator or not args.creator
-    desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None)
+    desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None,
+                           selection=selection_from_args(args))
     arm = context.make_arm(args, service_name=desired.service_name)
     with arm:
         plan = make_plan(

@@ -26,7 +26,7 @@ from .breaking import BreakingChange, breaking_changes, render_json, render_mark
 from .config import CONFIG_FILE_NAME, LintConfig
 from .context import LintContext
 from .findings import SEVERITIES, Finding, severity_rank, sort_key
-from .rules import RULE_BY_ID, RULES, Rule, run_rules
+from .rules import RULE_BY_ID, RULES, TARGET_RULES, Rule, run_rules
 
 __all__ = [
     "LintReport",
@@ -39,6 +39,8 @@ __all__ = [
     "lint_state",
     "lint_tree",
     "check_publishable",
+    "check_target_references",
+    "TARGET_RULES",
     "BreakingChange",
     "breaking_changes",
     "render_markdown",
@@ -92,19 +94,26 @@ def lint_state(
     config: LintConfig | None = None,
     root_prefix: str = "",
     only_errors: bool = False,
+    only: Sequence[str] | None = None,
+    skip: Sequence[str] = (),
+    external: Any = None,
+    looked_in: str = "the artifacts",
 ) -> LintReport:
     """Lint a ``State`` (after overrides) plus the reader's problems; never raises for bad content.
 
     ``only_errors`` runs just the rules whose effective severity is error (the publish
     pre-flight: warnings cannot block it, and some warning rules are slow on large specs).
+    ``only``/``skip`` restrict the rules by id; ``external`` (a ``references.Supplier``) lets
+    the reference rules count what the target instance has, ``looked_in`` says so in messages.
     """
     config = config or LintConfig()
     rules = tuple(
         r
         for r in RULES
         if config.enabled(r.id) and (not only_errors or config.severity_for(r.id, r.severity) == "error")
+        and (only is None or r.id in only) and r.id not in skip
     )
-    context = LintContext(state, tuple(problems))  # type: ignore[arg-type]
+    context = LintContext(state, tuple(problems), external=external, looked_in=looked_in)  # type: ignore[arg-type]
     raw = list(run_rules(context, rules))
     kept = config.apply(raw, root_prefix=root_prefix)
     unique = sorted(set(kept), key=sort_key)
@@ -146,24 +155,56 @@ def lint_tree(
     return lint_state(state, problems=tree.problems, config=config, root_prefix=_root_prefix(source))
 
 
+def _raise_errors(report: LintReport, hint: str = "") -> None:
+    errors = report.errors
+    if errors:
+        first = errors[0]
+        listing = "\n".join(f"  {f.location()}: {f.rule_id} {f.message}" for f in errors)
+        message = f"lint found {len(errors)} error{'s' if len(errors) != 1 else ''}; nothing was published:\n{listing}{hint}"
+        kind = ReferenceError_ if all(f.rule_id.startswith("AO3") for f in errors) else ArtifactError
+        raise kind(message, path=first.path, line=first.line)
+
+
+_RELAX_HINT = (
+    "\n(a reference the target cannot supply either is refused by the service; to publish anyway, "
+    "lower the rule in .apiops-lint.yaml, e.g. severity: {AO301: warning}, or leave the file out with --exclude)"
+)
+
+
 def check_publishable(
     state: State,
     *,
     problems: Sequence[ApiOpsError] = (),
     config: LintConfig | None = None,
+    defer_target_rules: bool = False,
+    root_prefix: str = "",
 ) -> LintReport:
     """The publisher's pre-flight: lint, and raise if any error-level finding remains.
 
     Raises ``ReferenceError_`` when every error is a dangling reference (AO3xx), else
     ``ArtifactError``; the message lists every error as ``path:line:col: AOnnn message``.
     Warnings and notes never block a publish; the report is returned for printing.
+    ``defer_target_rules`` leaves the reference rules the target can satisfy (``TARGET_RULES``)
+    to ``check_target_references``, once the target is known.
     """
-    report = lint_state(state, problems=problems, config=config, only_errors=True)
-    errors = report.errors
-    if errors:
-        first = errors[0]
-        listing = "\n".join(f"  {f.location()}: {f.rule_id} {f.message}" for f in errors)
-        message = f"lint found {len(errors)} error{'s' if len(errors) != 1 else ''}; nothing was published:\n{listing}"
-        kind = ReferenceError_ if all(f.rule_id.startswith("AO3") for f in errors) else ArtifactError
-        raise kind(message, path=first.path, line=first.line)
+    report = lint_state(state, problems=problems, config=config, only_errors=True, root_prefix=root_prefix,
+                        skip=TARGET_RULES if defer_target_rules else ())
+    _raise_errors(report)
+    return report
+
+
+def check_target_references(
+    state: State, external: Any, *, config: LintConfig | None = None, target_name: str = "the target instance",
+    root_prefix: str = "",
+) -> LintReport:
+    """The reference rules again, counting what the target has (``external``); raise on errors.
+
+    Runs through the same findings and ``.apiops-lint.yaml`` decisions as every other rule,
+    so a team can lower AO301 (say) to a warning and publish a tree whose policies name
+    values that neither the tree nor the target has (APIM will then refuse those puts).
+    """
+    report = lint_state(state, config=config, only_errors=True, only=TARGET_RULES, external=external,
+                        root_prefix=root_prefix,
+                        looked_in=f"the artifacts, the overrides or {target_name}")
+    _raise_errors(report, _RELAX_HINT)
     return report

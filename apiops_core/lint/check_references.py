@@ -37,7 +37,7 @@ def _column(text: str | None, line: int | None, name: str) -> int | None:
 def _dangling(ctx: LintContext, kinds: tuple[str, ...] | None, exclude: tuple[str, ...] = ()) -> Iterator[Hit]:
     from ..references import dangling_references
 
-    for item in dangling_references(ctx.state):
+    for item in dangling_references(ctx.state, external=ctx.external):
         ref = item.ref
         if kinds is not None and ref.kind not in kinds:
             continue
@@ -55,7 +55,7 @@ def _dangling(ctx: LintContext, kinds: tuple[str, ...] | None, exclude: tuple[st
             what = f"{KIND_BY_NAME[ref.kind].name} {ref.name!r}"
             column = _column(resource.content, ref.line, ref.name) if in_content else None
         via = f" ({ref.via})" if ref.via and not ref.by_display_name else ""
-        yield Hit(path, ref.line, column, str(item.source), f"{what}{via} does not exist in the artifacts")
+        yield Hit(path, ref.line, column, str(item.source), f"{what}{via} does not exist in {ctx.looked_in}")
 
 
 def named_value_missing(ctx: LintContext) -> Iterator[Hit]:
@@ -91,6 +91,8 @@ def _system(kind_name: str, name: str) -> bool:
 
 def link_end_missing(ctx: LintContext) -> Iterator[Hit]:
     """Product/tag/gateway links whose two ends must both exist (built-in groups always do)."""
+    from ..references import Ref
+
     for resource in ctx.state:
         row = resource.key.row
         if not row.link:
@@ -104,9 +106,11 @@ def link_end_missing(ctx: LintContext) -> Iterator[Hit]:
                 continue
             if resource.key.workspace and ResourceKey(end_kind, (end_name,), None) in ctx.state:
                 continue
+            if ctx.external is not None and ctx.external(Ref(end_kind, end_name, None, "link"), resource.key):
+                continue
             yield Hit(
                 info_path_of(resource), None, None, str(resource.key),
-                f"links to {KIND_BY_NAME[end_kind].name} {end_name!r}, which does not exist in the artifacts",
+                f"links to {KIND_BY_NAME[end_kind].name} {end_name!r}, which does not exist in {ctx.looked_in}",
             )
 
 

@@ -8,7 +8,7 @@ keeps the result for the length of one lint run. It is created per run: no modul
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from ..errors import ArtifactError
 from ..kinds import WORKSPACE_PREFIX, fill
@@ -81,6 +81,10 @@ class LintContext:
 
     state: State
     problems: Sequence[ArtifactError] = ()
+    #: ``references.Supplier``: the target instance's resources, when linting for a publish
+    external: Callable[[Any, Any], bool] | None = None
+    #: where a dangling reference was looked for, for the messages
+    looked_in: str = "the artifacts"
     _validator: PolicyValidator | None = field(default=None, repr=False)
     _policies: dict[object, tuple[ParsedPolicy, list[PolicyIssue]]] = field(default_factory=dict, repr=False)
     _specs: dict[object, object] = field(default_factory=dict, repr=False)

@@ -11,6 +11,13 @@ a row without one). Ids are ``AO`` + three digits grouped by hundreds:
 
 ``check(ctx)`` yields ``Hit`` values; ``run_rules`` stamps them with the row's id and severity.
 Severities are SARIF levels: error, warning, note.
+
+Each row also says what the rule rests on (``basis``): ``service`` when APIM (or the publish
+itself) would refuse the artifact, ``practice`` when it is advice the service does not enforce.
+Only service rules default to error: a best practice must never stop a migration (it is a
+warning that ``.apiops-lint.yaml`` can raise to error for a team that wants it). ``target``
+marks the reference rules a publish re-checks against the target instance: a resource the
+target already has satisfies them (``docs/LINT.md`` lists every id).
 """
 
 from __future__ import annotations
@@ -27,9 +34,11 @@ from . import check_secrets as secrets
 from .context import Hit, LintContext
 from .findings import Finding
 
-__all__ = ["Rule", "RULES", "RULE_BY_ID", "RULE_ID", "rule", "run_rules"]
+__all__ = ["Rule", "RULES", "RULE_BY_ID", "RULE_ID", "BASES", "TARGET_RULES", "rule", "run_rules"]
 
 RULE_ID = re.compile(r"^AO[1-9]\d\d$")
+#: ``service``: APIM or the publish refuses it; ``practice``: advice only (never an error by default)
+BASES: tuple[str, ...] = ("service", "practice")
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,8 @@ class Rule:
     summary: str
     check: Callable[[LintContext], Iterable[Hit]]
     help: str = ""
+    basis: str = "service"
+    target: bool = False
 
     @property
     def group(self) -> str:
@@ -55,8 +66,8 @@ RULES: tuple[Rule, ...] = (
     Rule("AO102", "spec-syntax", "error", "A specification is not valid YAML/JSON, GraphQL SDL or XML", layout.spec_syntax,
          "APIM cannot import a specification it cannot parse."),
     Rule("AO103", "openapi-invalid", "warning", "An OpenAPI document does not validate against the OpenAPI 2/3 schema", layout.openapi_invalid,
-         "APIM imports some invalid documents (and exports `type: ''` itself), but other tools will not."),
-    Rule("AO104", "graphql-schema-invalid", "warning", "A GraphQL SDL parses but does not build a valid schema", layout.graphql_invalid),
+         "APIM imports some invalid documents (and exports `type: ''` itself), but other tools will not.", basis="practice"),
+    Rule("AO104", "graphql-schema-invalid", "warning", "A GraphQL SDL parses but does not build a valid schema", layout.graphql_invalid, basis="practice"),
     Rule("AO105", "revision-orphan", "error", "An `api;rev=N` folder has no current revision `api` in the tree", layout.revision_orphan,
          "A non-current revision cannot be created without its API."),
     Rule("AO106", "revision-duplicate", "error", "Two folders claim the same revision number of one API", layout.revision_duplicate,
@@ -69,34 +80,36 @@ RULES: tuple[Rule, ...] = (
     Rule("AO203", "policy-unknown-element", "error", "A policy uses an element APIM does not know (typos get a suggestion)", policies.unknown_element),
     Rule("AO204", "policy-invalid", "error", "A policy element is misplaced or misses a required attribute", policies.invalid),
     Rule("AO205", "policy-missing-base", "warning", "A section of an API/operation/product policy has no <base/>", policies.missing_base,
-         "Without <base/> the policies of the enclosing scope (e.g. the global rate limit) do not run."),
+         "Without <base/> the policies of the enclosing scope (e.g. the global rate limit) do not run.", basis="practice"),
     Rule("AO206", "policy-wrong-section", "warning", "A policy stands in a section it is not allowed in (e.g. rate-limit in outbound)",
          policies.wrong_section, "APIM refuses such a document; the policy reference lists each policy's sections."),
     # 3xx references
-    Rule("AO301", "named-value-missing", "error", "A {{named value}} is referenced but not in the tree", references.named_value_missing),
-    Rule("AO302", "fragment-missing", "error", "An include-fragment names a policy fragment that is not in the tree", references.fragment_missing),
-    Rule("AO303", "backend-missing", "error", "A backend-id or pool member names a backend that is not in the tree", references.backend_missing),
-    Rule("AO304", "logger-missing", "error", "A logger-id or diagnostic loggerId names a logger that is not in the tree", references.logger_missing),
-    Rule("AO305", "version-set-missing", "error", "An API's apiVersionSetId names a version set that is not in the tree", references.version_set_missing),
-    Rule("AO306", "link-end-missing", "error", "A product/tag/gateway link points at a resource that is not in the tree", references.link_end_missing),
-    Rule("AO307", "reference-missing", "error", "Another reference (subscription scope, release apiId) points at nothing", references.other_reference_missing),
+    Rule("AO301", "named-value-missing", "error", "A {{named value}} is referenced but not in the tree", references.named_value_missing, target=True),
+    Rule("AO302", "fragment-missing", "error", "An include-fragment names a policy fragment that is not in the tree", references.fragment_missing, target=True),
+    Rule("AO303", "backend-missing", "error", "A backend-id or pool member names a backend that is not in the tree", references.backend_missing, target=True),
+    Rule("AO304", "logger-missing", "error", "A logger-id or diagnostic loggerId names a logger that is not in the tree", references.logger_missing, target=True),
+    Rule("AO305", "version-set-missing", "error", "An API's apiVersionSetId names a version set that is not in the tree", references.version_set_missing, target=True),
+    Rule("AO306", "link-end-missing", "error", "A product/tag/gateway link points at a resource that is not in the tree", references.link_end_missing, target=True),
+    Rule("AO307", "reference-missing", "error", "Another reference (subscription scope, release apiId) points at nothing", references.other_reference_missing, target=True),
     # 4xx secrets
-    Rule("AO401", "plain-named-value-secret", "error", "A non-secret named value holds a credential", secrets.plain_named_value_secret),
-    Rule("AO402", "inline-policy-secret", "error", "A policy contains a credential literal (token, key, SAS, password)", secrets.inline_policy_secret),
+    Rule("AO401", "plain-named-value-secret", "warning", "A non-secret named value holds a credential", secrets.plain_named_value_secret, basis="practice"),
+    Rule("AO402", "inline-policy-secret", "warning", "A policy contains a credential literal (token, key, SAS, password)", secrets.inline_policy_secret, basis="practice"),
     Rule("AO403", "secret-without-value", "warning", "A secret named value has no value and no Key Vault reference", secrets.secret_without_value,
-         "The extractor cannot read secret values back; the override file must supply them."),
-    Rule("AO404", "committed-credential", "error", "An information file holds a credential (subscription key, backend credential, connection string)", secrets.committed_credential),
+         "The extractor cannot read secret values back; the override file must supply them.", basis="practice"),
+    Rule("AO404", "committed-credential", "warning", "An information file holds a credential (subscription key, backend credential, connection string)", secrets.committed_credential, basis="practice"),
     # 5xx design
-    Rule("AO501", "http-protocol", "warning", "An API accepts plain http (or ws)", design.http_protocol),
-    Rule("AO502", "subscription-not-required", "warning", "An API or product does not require a subscription key", design.subscription_not_required),
-    Rule("AO503", "plain-http-backend", "warning", "A backend is reached over plain http", design.plain_http_backend),
-    Rule("AO504", "display-name-missing", "warning", "A resource that is shown to people has no displayName", design.display_name_missing),
-    Rule("AO505", "description-missing", "note", "An API or product has no description", design.description_missing),
-    Rule("AO506", "api-path-naming", "warning", "An API path is not lowercase kebab-case or has a leading/trailing slash", design.api_path_naming),
-    Rule("AO507", "operation-path-naming", "note", "An OpenAPI path is not lowercase kebab-case, ends with a slash, or names a verb", design.spec_path_naming),
+    Rule("AO501", "http-protocol", "warning", "An API accepts plain http (or ws)", design.http_protocol, basis="practice"),
+    Rule("AO502", "subscription-not-required", "warning", "An API or product does not require a subscription key", design.subscription_not_required, basis="practice"),
+    Rule("AO503", "plain-http-backend", "warning", "A backend is reached over plain http", design.plain_http_backend, basis="practice"),
+    Rule("AO504", "display-name-missing", "warning", "A resource that is shown to people has no displayName", design.display_name_missing, basis="practice"),
+    Rule("AO505", "description-missing", "note", "An API or product has no description", design.description_missing, basis="practice"),
+    Rule("AO506", "api-path-naming", "warning", "An API path is not lowercase kebab-case or has a leading/trailing slash", design.api_path_naming, basis="practice"),
+    Rule("AO507", "operation-path-naming", "note", "An OpenAPI path is not lowercase kebab-case, ends with a slash, or names a verb", design.spec_path_naming, basis="practice"),
 )
 
 RULE_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+#: reference rules a publish re-checks against the target instance (see ``Rule.target``)
+TARGET_RULES: tuple[str, ...] = tuple(r.id for r in RULES if r.target)
 
 
 def rule(rule_id: str) -> Rule:
