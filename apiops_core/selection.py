@@ -110,6 +110,34 @@ class Selection:
     #: what the tree source puts before a tree-relative path (``/abs/artifacts/``): patterns are relative
     root_prefix: str = ""
 
+    @classmethod
+    def build(cls, excludes: tuple[str, ...], filter_path: str | None, *, transitive: bool = True) -> "Selection | None":
+        """From command-line values (None when there is nothing to select)."""
+        if not excludes and not filter_path:
+            return None
+        config = None
+        if filter_path:
+            from .config import ExtractorConfig
+
+            config = ExtractorConfig.load(filter_path)
+        return cls(excludes=tuple(excludes), filter=config, transitive=transitive)
+
+    def to_target(self) -> dict[str, str]:
+        """What a saved plan records (in its ``target``) so ``apply`` reads the same selection."""
+        recorded: dict[str, str] = {}
+        if self.excludes:
+            recorded["exclude"] = "\n".join(self.excludes)
+        if self.filter is not None and getattr(self.filter, "path", None):
+            recorded["filter"] = str(self.filter.path)
+            if not self.transitive:
+                recorded["transitive"] = "false"
+        return recorded
+
+    @classmethod
+    def from_target(cls, target: Mapping[str, str]) -> "Selection | None":
+        excludes = tuple(p for p in str(target.get("exclude") or "").split("\n") if p)
+        return cls.build(excludes, target.get("filter") or None, transitive=target.get("transitive") != "false")
+
     @property
     def active(self) -> bool:
         return bool(self.excludes) or self.filter is not None

@@ -99,7 +99,10 @@ def run(args: argparse.Namespace, context: "Context") -> int:
         plan = Plan.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, KeyError) as error:
         raise ConfigError(f"{path} is not a plan file apiops can read: {error}", path=str(path)) from error
-    desired = load_desired(args.artifacts, args.overrides, context.environ, commit=plan.target.get("commit"))
+    from ..selection import Selection
+
+    desired = load_desired(args.artifacts, args.overrides, context.environ, commit=plan.target.get("commit"),
+                           selection=Selection.from_target(plan.target))  # the plan's --exclude/--filter
     arm = context.make_arm(args, service_name=desired.service_name or plan.target.get("service"))
     if plan.target.get("service") and plan.target["service"].casefold() != arm.service_name.casefold():
         raise ConfigError(f"the plan was made for {plan.target['service']!r}, not {arm.service_name!r}")

@@ -115,16 +115,8 @@ def selection_from_args(args: argparse.Namespace) -> Any:
     """The ``--exclude``/``--filter`` selection of plan and publish (None when neither is given)."""
     from ..selection import Selection
 
-    excludes = tuple(getattr(args, "exclude", None) or ())
-    filter_path = getattr(args, "filter", None)
-    if not excludes and not filter_path:
-        return None
-    config = None
-    if filter_path:
-        from ..config import ExtractorConfig
-
-        config = ExtractorConfig.load(filter_path)
-    return Selection(excludes=excludes, filter=config, transitive=not getattr(args, "no_transitive", False))
+    return Selection.build(tuple(getattr(args, "exclude", None) or ()), getattr(args, "filter", None),
+                           transitive=not getattr(args, "no_transitive", False))
 
 
 def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, str], *, commit: str | None = None,
@@ -326,6 +318,8 @@ def make_plan(
     if desired.commit:
         target["commit"] = desired.commit
     refuse_dangling_references(desired, arm)
+    if desired.selection is not None and desired.selection.active:
+        target.update(desired.selection.to_target())  # so ``apply`` selects the same resources
     if since:
         from ..artifacts import key_for_path, load_tree
         from ..gitdiff import changed_paths

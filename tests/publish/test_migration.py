@@ -280,3 +280,19 @@ def test_filter_publishes_a_subset_with_its_dependencies_and_deletes_nothing_out
             assert writes(emu) - before == 6
             # --no-transitive: only what the filter names; its dependencies must then be on the target
             assert run_cli(emu, "plan", "--artifacts", str(artifacts), "--filter", str(team_a), "--no-transitive") == 0
+
+
+def test_a_saved_plan_with_exclude_applies_without_the_excluded_files(tmp_path: Path) -> None:
+    artifacts = two_team_tree(tmp_path / "artifacts")
+    # api-b is broken (unknown policy element): lint refuses the whole tree unless it is left out
+    (artifacts / "apis/api-b/policy.xml").write_text(
+        "<policies><inbound><base /><set-heder name=\"x\" /></inbound></policies>", encoding="utf-8")
+    plan_file = tmp_path / "plan.json"
+    with Emulator() as emu:
+        assert run_cli(emu, "plan", "--artifacts", str(artifacts), "--out", str(plan_file)) != 0
+        assert run_cli(emu, "plan", "--artifacts", str(artifacts), "--out", str(plan_file),
+                       "--exclude", "apis/api-b") == 0
+        assert json.loads(plan_file.read_text(encoding="utf-8"))["target"]["exclude"] == "apis/api-b"
+        assert run_cli(emu, "apply", str(plan_file), "--artifacts", str(artifacts)) == 0
+        with make_arm(emu) as arm:
+            assert _names(arm, "apis") == {"api-a"}
