@@ -290,7 +290,10 @@ class ApiBehavior(Behavior):
             raise ArmError(400, "ValidationError", str(error)) from None
         token = ctx.env.blobs.put(text, content_type)
         link = f"{ctx.env.base_url()}{BLOB_PREFIX}{token}"
-        return Response.json_body(200, {"id": api_body["id"], "format": echoed, "value": {"link": link}})
+        # The spec (ApiExportResult) puts ``format``/``value`` beside ``id``; the service nests them under
+        # ``properties`` (Azure/azure-sdk-for-java #36332: "in response, format and value is under
+        # properties"), so the SDK's ApiExportResult.value comes back None. The emulator answers as the service.
+        return Response.json_body(200, {"id": api_body["id"], "properties": {"format": echoed, "value": {"link": link}}})
 
     def before_delete(self, ctx: Ctx, entity: Entity) -> None:
         base, _ = split_revision(entity.name)

@@ -273,5 +273,36 @@ class ApiProductsView(_View):
         return bodies
 
 
-VIEWS = {"product_api": ProductApiView(), "product_group": ProductGroupView(), "tag_assignment": TagAssignmentView(),
+class ApisByTagsView(_View):
+    """``apisByTags``: one item per (API, tag) pair; with ``includeNotTaggedApis=true`` also APIs
+    without tags (shape of ApiManagementListApisByTags.json: ``tag``/``api`` with service-relative
+    ids and the display names in ``name``)."""
+
+    def items(self, ctx: Ctx) -> list[dict[str, Any]]:
+        include_untagged = str(ctx.request.query.get("includeNotTaggedApis", "")).lower() == "true"
+        tagged: dict[str, list[Entity]] = {}
+        for tag in ctx.store.list("tags"):
+            for link in ctx.store.list(f"tags/{tag.name.lower()}/apilinks"):
+                api = _base(ref_name(str(link.properties.get("apiId", "")), "apis"))
+                tagged.setdefault(api, []).append(tag)
+        items = []
+        for api in ctx.store.list("apis"):
+            if not api.properties.get("isCurrent"):
+                continue
+            base = split_revision(api.name)[0]
+            props = api.properties
+            api_body = {"id": f"/apis/{base}", "name": props.get("displayName"), "apiRevision": props.get("apiRevision"),
+                        "serviceUrl": props.get("serviceUrl"), "path": props.get("path"),
+                        "isCurrent": True, "protocols": props.get("protocols"), "apiVersion": props.get("apiVersion")}
+            api_body = {key: value for key, value in api_body.items() if value is not None}
+            tags = tagged.get(base.lower(), [])
+            for tag in tags:
+                items.append({"tag": {"id": f"/tags/{tag.name}", "name": tag.properties.get("displayName")},
+                              "api": api_body})
+            if not tags and include_untagged:
+                items.append({"api": api_body})
+        return items
+
+
+VIEWS = {"apis_by_tags": ApisByTagsView(), "product_api": ProductApiView(), "product_group": ProductGroupView(), "tag_assignment": TagAssignmentView(),
          "gateway_api": GatewayApiView(), "revisions": RevisionsView(), "api_products": ApiProductsView()}
