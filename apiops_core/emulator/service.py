@@ -15,6 +15,15 @@ from .products import BUILTIN_GROUPS
 from .store import Entity, Store
 
 
+# The TLS/cipher switches a new service reports, all off (ApiManagementServiceGetService.json; the
+# service answers them as lower-case strings).
+DEFAULT_CUSTOM_PROPERTIES = {
+    f"Microsoft.WindowsAzure.ApiManagement.Gateway.{key}": "false" for key in (
+        "Security.Ciphers.TripleDes168", "Security.Protocols.Tls11", "Security.Protocols.Tls10",
+        "Security.Protocols.Ssl30", "Security.Backend.Protocols.Tls11", "Security.Backend.Protocols.Tls10",
+        "Security.Backend.Protocols.Ssl30", "Protocols.Server.Http2")}
+
+
 def service_body(service: ServiceInfo, etag: str) -> dict[str, Any]:
     host = f"{service.service_name}.azure-api.net"
     return {
@@ -33,10 +42,14 @@ def service_body(service: ServiceInfo, etag: str) -> dict[str, Any]:
             "scmUrl": f"https://{service.service_name}.scm.azure-api.net",
             "hostnameConfigurations": [{"type": "Proxy", "hostName": host, "negotiateClientCertificate": False,
                                         "defaultSslBinding": True, "certificateSource": "BuiltIn"}],
-            "publicIPAddresses": ["127.0.0.1"], "customProperties": {}, "virtualNetworkType": "None",
+            "publicIPAddresses": ["127.0.0.1"], "customProperties": dict(DEFAULT_CUSTOM_PROPERTIES), "virtualNetworkType": "None",
             "disableGateway": False, "apiVersionConstraint": {"minApiVersion": None},
             "publicNetworkAccess": "Enabled", "platformVersion": "stv2",
+            "additionalLocations": None, "certificates": None, "privateEndpointConnections": None,
         },
+        "systemData": {"createdBy": "admin@contoso.example", "createdByType": "User", "createdAt": "2024-01-01T00:00:00Z",
+                       "lastModifiedBy": "admin@contoso.example", "lastModifiedByType": "User",
+                       "lastModifiedAt": "2024-01-01T00:00:00Z"},
     }
 
 
