@@ -279,15 +279,18 @@ class ApiBehavior(Behavior):
     def render(self, ctx: Ctx, entity: Entity) -> dict[str, Any]:
         """What the service fills in on read:
 
-        - ``apiVersionSet`` (ApiVersionSetContractDetails) on an API in a version set — on GET and PUT
-          (ApiManagementCreateApiNewVersionUsingExistingApi.json) and on lists (with or without
-          ``expandApiVersionSet=true``); ``tags`` (spec: "Include tags in the response") changes nothing.
+        - ``apiVersionSet`` (ApiVersionSetContractDetails) on an API in a version set — on a single
+          entity (PUT answer in ApiManagementCreateApiNewVersionUsingExistingApi.json) and on lists only
+          with ``expandApiVersionSet=true`` (ApiManagementListApis.json shows ``apiVersionSetId`` alone);
+          ``tags`` (spec: "Include tags in the response") changes nothing.
         - ``authenticationSettings.oAuth2AuthenticationSettings``: the service lists the single
           ``oAuth2`` setting there too (ApiManagementCreateApi.json, ApiManagementGetApiContract.json);
           ``openid`` is not mirrored (ApiManagementCreateApiWithOpenIdConnect.json).
         """
         props = super().render(ctx, entity)
-        details = _version_set_details(ctx, props.get("apiVersionSetId"))
+        single = ctx.target.entity_id is not None
+        expand = str(ctx.request.query.get("expandApiVersionSet", "")).lower() == "true"
+        details = _version_set_details(ctx, props.get("apiVersionSetId")) if single or expand else None
         if details is not None:
             props["apiVersionSet"] = details
         auth = props.get("authenticationSettings")
