@@ -199,6 +199,11 @@ _FALLBACK_BODIES: dict[str, dict[str, Any]] = {
     "workspaces": {"properties": {"displayName": "Replay workspace"}},
     "users": {"properties": {"email": "replay@example.com", "firstName": "Re", "lastName": "Play"}},
     "releases": {"properties": {"notes": "replay"}},
+    "authorizationServers": {"properties": {"displayName": "Replay OAuth", "clientId": "c", "grantTypes": ["authorizationCode"],
+                                            "clientRegistrationEndpoint": "https://reg.example",
+                                            "authorizationEndpoint": "https://auth.example"}},
+    "openidConnectProviders": {"properties": {"displayName": "Replay OIDC", "clientId": "c",
+                                              "metadataEndpoint": "https://idp.example/.well-known/openid-configuration"}},
     "tagDescriptions": {"properties": {"description": "replay"}},
     "diagnostics": {"properties": {"loggerId": "/loggers/replay-logger"}},
     "policies": {"properties": {"value": "<policies><inbound><base /></inbound><backend><base /></backend>"
@@ -292,6 +297,10 @@ class Setup:
             self.ensure(path, depth=depth)
             if sub:
                 self.ensure(f"{path}/{sub}/{sub_id}", depth=depth)
+        for ident in re.findall(r'"authorizationServerId": "([^"]+)"', text):
+            self.ensure(f"authorizationServers/{ident}", depth=depth)
+        for ident in re.findall(r'"openidProviderId": "([^"]+)"', text):
+            self.ensure(f"openidConnectProviders/{ident}", depth=depth)
         for name in re.findall(r"\{\{\s*([^}\s]+)\s*\}\}", text):
             nv_id = re.sub(r"[^A-Za-z0-9-]", "-", name)[:80]
             if f"namedvalues/{nv_id.lower()}" not in self.done:

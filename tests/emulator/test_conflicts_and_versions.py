@@ -155,6 +155,24 @@ def test_a_second_link_to_the_same_target_is_refused(client, ids):
     assert error.value.status_code == 400 and _detail(error.value)[0] == "apiId"
 
 
+def test_api_authentication_settings_must_name_existing_servers(client, ids):
+    rg, svc = ids
+    oauth = m.AuthenticationSettingsContract(o_auth2=m.OAuth2AuthenticationSettingsContract(
+        authorization_server_id="my-auth-server", scope="read"))
+    with pytest.raises(HttpResponseError) as error:
+        client.api.begin_create_or_update(rg, svc, "oauth-api", m.ApiCreateOrUpdateParameter(
+            display_name="OAuth", path="oauth", authentication_settings=oauth)).result()
+    assert error.value.status_code == 400
+    assert _detail(error.value) == ("AuthenticationSettings", "Authorization server was not found.")
+    client.authorization_server.create_or_update(rg, svc, "my-auth-server", m.AuthorizationServerContract(
+        display_name="Auth", client_registration_endpoint="https://reg.example", authorization_endpoint="https://a.example",
+        grant_types=["authorizationCode"], client_id="c"))
+    api = client.api.begin_create_or_update(rg, svc, "oauth-api", m.ApiCreateOrUpdateParameter(
+        display_name="OAuth", path="oauth", authentication_settings=oauth)).result()
+    listed = api.authentication_settings.o_auth2_authentication_settings   # the service mirrors oAuth2 here
+    assert [s.authorization_server_id for s in listed] == ["my-auth-server"]
+
+
 # -- api-version -----------------------------------------------------------------------------------
 
 def _create_api(client, ids, name: str) -> None:

@@ -350,3 +350,15 @@ def test_service_defaults(client, ids):
     service = client.api_management_service.get(rg, svc)
     assert service.custom_properties["Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10"] == "false"
     assert service.system_data is not None and service.system_data.created_by_type == "User"
+
+
+def test_head_of_tag_and_gateway_associations_answers_an_etag(client, ids):
+    rg, svc = ids
+    client.tag.create_or_update(rg, svc, "head-tag", m.TagCreateUpdateParameters(display_name="Head tag"))
+    client.tag.assign_to_api(rg, svc, GQL, "head-tag")
+    tag_etag = etag_of(lambda **kw: client.tag.get(rg, svc, "head-tag", **kw))
+    assert etag_of(lambda **kw: client.tag.get_entity_state_by_api(rg, svc, GQL, "head-tag", **kw)) == tag_etag
+    client.gateway.create_or_update(rg, svc, "gw-head", m.GatewayContract(
+        location_data=m.ResourceLocationDataContract(name="here")))
+    client.gateway_api.create_or_update(rg, svc, "gw-head", GQL)
+    assert etag_of(lambda **kw: client.gateway_api.get_entity_tag(rg, svc, "gw-head", GQL, **kw))
