@@ -17,15 +17,18 @@ For every example file:
    otherwise the example is counted as not modelled, not as a failure.
 3. **Prerequisites.** A fresh emulator per example whose subscription, resource group and service
    name are the example's, so full ARM ids in bodies resolve. Parents on the URL, the target itself
-   (for GET/HEAD/PATCH/DELETE/POST) or one item of the collection (for lists) are created first,
-   with the request body of a ``Create`` example for the same URL template (or a small generic
-   body); references found in those bodies and in the example's body (``/loggers/x``, full ids,
-   ``{{named value}}``, ``fragment-id``, ``backend-id``) are created the same way.
+   (for GET/HEAD/PATCH/DELETE/POST) or the listed items (for lists) are created first: from the
+   entity the example's own response shows (its writable properties: the state the example starts
+   from), else with the request body of a ``Create`` example for the same URL template, else a small
+   generic body; references found in those bodies and in the example's body (``/loggers/x``, full
+   ids, ``{{named value}}``, ``fragment-id``, ``backend-id``, authorization servers, OpenID
+   providers) are created the same way. Redacted secrets (``11......a1`` instrumentation keys) are
+   replaced by valid ones. Imports from internet URLs are counted as not replayable offline.
 4. **Call.** The SDK method, with the example's parameters mapped to its keyword arguments; the
    request body is sent as the example's JSON bytes. The first HTTP response (for LROs: the initial
    one) is captured with a response hook.
 5. **Compare.** The status must be one the example lists; the body must have the example's shape:
-   every key the example shows with a non-null value is present, objects are objects, lists are
+   every key the example shows with a non-null value is present (null ones may be left out), objects are objects, lists are
    lists, and each example list item has the shape of at least one returned item. Values are not
    compared (ids and times differ by construction).
 """
