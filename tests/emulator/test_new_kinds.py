@@ -362,3 +362,19 @@ def test_head_of_tag_and_gateway_associations_answers_an_etag(client, ids):
         location_data=m.ResourceLocationDataContract(name="here")))
     client.gateway_api.create_or_update(rg, svc, "gw-head", GQL)
     assert etag_of(lambda **kw: client.gateway_api.get_entity_tag(rg, svc, "gw-head", GQL, **kw))
+
+
+def test_api_schemas_for_graphql_and_xsd(client, ids):
+    rg, svc = ids
+    graphql = client.api_schema.begin_create_or_update(rg, svc, GQL, "graphql", m.SchemaContract(
+        content_type="application/vnd.ms-azure-apim.graphql.schema", value="type Query { users: [String] }")).result()
+    assert graphql.value.startswith("type Query")
+    xsd = client.api_schema.begin_create_or_update(rg, svc, GQL, "xsd", m.SchemaContract(
+        content_type="application/vnd.ms-azure-apim.xsd+xml",
+        value='<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>')).result()
+    assert xsd.content_type == "application/vnd.ms-azure-apim.xsd+xml"
+    assert {s.name for s in client.api_schema.list_by_api(rg, svc, GQL)} >= {"graphql", "xsd"}
+    with pytest.raises(HttpResponseError) as missing:
+        client.api_schema.begin_create_or_update(rg, svc, GQL, "empty", m.SchemaContract(
+            content_type="application/vnd.ms-azure-apim.graphql.schema")).result()
+    assert missing.value.status_code == 400
