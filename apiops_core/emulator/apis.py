@@ -16,11 +16,12 @@ revision's values; a write to the current revision passes them on to the other r
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
-from . import plugins
+from . import plugins, soap_rest
 from .behavior import Behavior
-from .blobs import PREFIX as BLOB_PREFIX
+from .blobs import PREFIX as BLOB_PREFIX, fetch_loopback
 from .context import Ctx, now_iso, ref_name, relative_ref
 from .errors import ArmError, bad_request, validation_error
 from .http import Response
@@ -30,6 +31,7 @@ from .store import Entity, delete_collection
 
 # Import formats whose value is a URL, and the inline format the importer understands for them.
 LINK_FORMATS = {"openapi-link": "openapi", "openapi+json-link": "openapi+json", "swagger-link-json": "swagger-json",
+                "swagger-link": "swagger-json",   # ApiManagementCreateApiUsingImportOverrideServiceUrl.json
                 "wadl-link-json": "wadl-xml", "wsdl-link": "wsdl", "graphql-link": "graphql-link",
                 "odata-link": "odata", "grpc-link": "grpc"}
 # Export formats: requested ?format= -> (exporter format, ``format`` echoed in the result).
@@ -110,11 +112,20 @@ def _version_set_details(ctx: Ctx, ref: Any) -> dict[str, Any] | None:
 
 
 def _fetch_link(ctx: Ctx, url: str) -> str:
+    """The document behind an import link (``*-link`` formats). The service downloads any public
+    URL; the emulator never reaches the internet, so it serves its own blob links from memory and
+    downloads only from loopback hosts (``127.0.0.0/8``, ``::1``, ``localhost``), e.g. a test's
+    local HTTP server. Anything else is a clear 400 naming the URL (the service would answer 400
+    too for a link it cannot download, with a different message)."""
     document = ctx.env.blobs.resolve_url(url, ctx.env.own_hosts)
-    if document is None:
-        raise validation_error("value", f"The emulator cannot download '{url}': only links it serves itself "
-                                        f"({ctx.env.base_url()}{BLOB_PREFIX}...) can be imported.")
-    return document[0]
+    if document is not None:
+        return document[0]
+    text = fetch_loopback(url, ctx.env.own_hosts)
+    if text is None:
+        raise validation_error("value", f"The emulator cannot download '{url}': it imports only links it serves "
+                                        f"itself ({ctx.env.base_url()}{BLOB_PREFIX}...) or links to a loopback "
+                                        f"host (127.0.0.1, ::1, localhost); it never fetches from the internet.")
+    return text
 
 
 class ApiBehavior(Behavior):
@@ -144,7 +155,8 @@ class ApiBehavior(Behavior):
                 scratch["copy_from"] = f"{apis_coll}/{source.name}"
             fmt, value = props.get("format"), props.get("value")
             if fmt and value is not None:
-                scratch["import"] = self._import(ctx, str(fmt), value, base, props.get("wsdlSelector"))
+                scratch["import"] = self._import(ctx, str(fmt), value, base, props.get("wsdlSelector"),
+                                                 props.get("apiType"))
                 imported = copy.deepcopy(scratch["import"].properties or {})
                 imported.update({k: v for k, v in props.items() if k not in _IMPORT_ONLY_PROPERTIES})
                 props = imported
@@ -214,7 +226,7 @@ class ApiBehavior(Behavior):
             return None
         return ctx.env.locator.api_key(ctx.target.coll_key, name)
 
-    def _import(self, ctx: Ctx, fmt: str, value: Any, api_name: str, wsdl_selector: Any):
+    def _import(self, ctx: Ctx, fmt: str, value: Any, api_name: str, wsdl_selector: Any, api_type: Any = None):
         module = plugins.spec_import()
         if module is None:
             raise bad_request("Definition import is not available in this emulator build.")
@@ -223,10 +235,15 @@ class ApiBehavior(Behavior):
             text = _fetch_link(ctx, text)
             fmt = LINK_FORMATS[fmt]
         try:
-            return module.import_definition(fmt, text, api_name=api_name,
-                                            wsdl_selector=wsdl_selector if isinstance(wsdl_selector, dict) else None)
+            imported = module.import_definition(fmt, text, api_name=api_name,
+                                                wsdl_selector=wsdl_selector if isinstance(wsdl_selector, dict) else None)
         except ValueError as error:
             raise ArmError(400, "ValidationError", str(error)) from None
+        if fmt == "wsdl" and str(api_type or "").lower() == "http":
+            props, operations, policies = soap_rest.convert(imported.properties or {}, imported.operations or [])
+            imported = dataclasses.replace(imported, properties=props, operations=operations)
+            ctx.scratch["operation_policies"] = policies
+        return imported
 
     def after_put(self, ctx: Ctx, entity: Entity, created: bool) -> None:
         apis_coll = ctx.target.coll_key
@@ -251,19 +268,34 @@ class ApiBehavior(Behavior):
                 for item in items or []:
                     ctx.store.put(coll, Entity(item["name"], copy.deepcopy(item.get("properties", {})),
                                                ctx.store.new_etag()))
+            for op_name, policy in ctx.scratch.get("operation_policies", {}).items():
+                ctx.store.put(f"{entity_path}/operations/{op_name.lower()}/policies",
+                              Entity("policy", {"value": policy, "format": "xml"}, ctx.store.new_etag()))
         if "make_current" in ctx.scratch:
             switch_current(ctx, *ctx.scratch["make_current"])
             entity.properties["isCurrent"] = True
             self._pass_on_api_wide(ctx, apis_coll, entity)
 
     def render(self, ctx: Ctx, entity: Entity) -> dict[str, Any]:
-        """A list with ``expandApiVersionSet=true`` adds ``apiVersionSet`` (ApiVersionSetContractDetails)
-        to APIs in a version set; ``tags`` (spec: "Include tags in the response") changes nothing here."""
+        """What the service fills in on read:
+
+        - ``apiVersionSet`` (ApiVersionSetContractDetails) on an API in a version set — on a single
+          entity (PUT answer in ApiManagementCreateApiNewVersionUsingExistingApi.json) and on lists only
+          with ``expandApiVersionSet=true`` (ApiManagementListApis.json shows ``apiVersionSetId`` alone);
+          ``tags`` (spec: "Include tags in the response") changes nothing.
+        - ``authenticationSettings.oAuth2AuthenticationSettings``: the service lists the single
+          ``oAuth2`` setting there too (ApiManagementCreateApi.json, ApiManagementGetApiContract.json);
+          ``openid`` is not mirrored (ApiManagementCreateApiWithOpenIdConnect.json).
+        """
         props = super().render(ctx, entity)
-        if ctx.target.entity_id is None and str(ctx.request.query.get("expandApiVersionSet", "")).lower() == "true":
-            details = _version_set_details(ctx, props.get("apiVersionSetId"))
-            if details is not None:
-                props["apiVersionSet"] = details
+        single = ctx.target.entity_id is not None
+        expand = str(ctx.request.query.get("expandApiVersionSet", "")).lower() == "true"
+        details = _version_set_details(ctx, props.get("apiVersionSetId")) if single or expand else None
+        if details is not None:
+            props["apiVersionSet"] = details
+        auth = props.get("authenticationSettings")
+        if isinstance(auth, dict) and isinstance(auth.get("oAuth2"), dict) and not auth.get("oAuth2AuthenticationSettings"):
+            props["authenticationSettings"] = {**auth, "oAuth2AuthenticationSettings": [copy.deepcopy(auth["oAuth2"])]}
         return props
 
     def get(self, ctx: Ctx, entity: Entity) -> Response | None:
@@ -290,7 +322,10 @@ class ApiBehavior(Behavior):
             raise ArmError(400, "ValidationError", str(error)) from None
         token = ctx.env.blobs.put(text, content_type)
         link = f"{ctx.env.base_url()}{BLOB_PREFIX}{token}"
-        return Response.json_body(200, {"id": api_body["id"], "format": echoed, "value": {"link": link}})
+        # The spec (ApiExportResult) puts ``format``/``value`` beside ``id``; the service nests them under
+        # ``properties`` (Azure/azure-sdk-for-java #36332: "in response, format and value is under
+        # properties"), so the SDK's ApiExportResult.value comes back None. The emulator answers as the service.
+        return Response.json_body(200, {"id": api_body["id"], "properties": {"format": echoed, "value": {"link": link}}})
 
     def before_delete(self, ctx: Ctx, entity: Entity) -> None:
         base, _ = split_revision(entity.name)

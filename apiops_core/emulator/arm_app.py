@@ -17,9 +17,13 @@ from .handlers import build_handlers
 from .http import Request, Response
 from .knobs import FaultInjector, Stats, Throttle
 from .locate import Target
-from .service import resource_group_body, service_body
+from .service import check_name_availability, resource_group_body, resources_list, service_body
+from .versions import delete_is_long_running
 
 _API_VERSION = re.compile(r"^20\d\d-\d\d-\d\d(-preview)?$")
+_CHECK_NAME = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.ApiManagement/checkNameAvailability/?$",
+                         re.IGNORECASE)
+_RESOURCES = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?/resources/?$", re.IGNORECASE)
 _RESOURCE_GROUP = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/?$", re.IGNORECASE)
 _PREFIX = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?"
                      r"/providers/Microsoft\.ApiManagement/service(?:/(?P<svc>[^/]+)(?P<rest>/.*)?)?/?$", re.IGNORECASE)
@@ -74,6 +78,21 @@ class ArmApp:
             return error.to_response()
 
     def _dispatch(self, request: Request) -> Response:
+        name_check = _CHECK_NAME.match(request.path)
+        if name_check:
+            self._own_subscription(name_check.group("sub"))
+            if request.method != "POST":
+                raise ArmError(405, "MethodNotAllowed", "checkNameAvailability takes POST.")
+            return check_name_availability(self.env.service, request)
+        resources = _RESOURCES.match(request.path)
+        if resources:
+            self._own_subscription(resources.group("sub"))
+            rg = resources.group("rg")
+            if rg is not None and rg.lower() != self.env.service.resource_group.lower():
+                raise ArmError(404, "ResourceGroupNotFound", f"Resource group '{rg}' could not be found.")
+            if request.method != "GET":
+                raise ArmError(405, "MethodNotAllowed", "Only GET is supported on the resource list.")
+            return Response.json_body(200, resources_list(self.env.service, request))
         group = _RESOURCE_GROUP.match(request.path)
         if group:
             return self._resource_group(request, group.group("sub"), group.group("rg"))
@@ -99,11 +118,17 @@ class ArmApp:
             target: Target = self.env.locator.locate(rest)
             ctx = Ctx(self.env, request, target)
             response = self._handlers[target.route.template].handle(ctx)
-            if request.method == "DELETE" and target.route.lro_delete and response.status == 200:
+            api_version = request.query.get("api-version", "")
+            if request.method == "DELETE" and response.status == 200 and delete_is_long_running(target.route,
+                                                                                                  api_version):
                 response = Response.empty(202, {"Location": f"{self.env.base_url()}/_emulator/operations/"
                                                             f"{quote(target.entity_id or '')}?status=204",
                                                 "Retry-After": "1"})
             return response
+
+    def _own_subscription(self, sub: str) -> None:
+        if sub.lower() != self.env.service.subscription_id.lower():
+            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
 
     def _service(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):

@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 from .behavior import Behavior
+from .conflicts import check_conflicts
 from .context import Ctx
 from .errors import ArmError, bad_request, not_found
 from .http import Response
@@ -125,7 +126,7 @@ class EntityHandler:
             return self.put(ctx)
         if method == "PATCH" and ctx.route.patch:
             return self.patch(ctx)
-        if method == "DELETE":
+        if method == "DELETE" and ctx.route.deletable:
             return self.delete(ctx)
         raise ArmError(405, "MethodNotAllowed", f"{method} is not supported on {ctx.route.kind}.")
 
@@ -159,14 +160,18 @@ class EntityHandler:
     def write(self, ctx: Ctx, name: str, existing: Entity | None, props: dict[str, Any], *, patch: bool) -> Response:
         props, extra = self.behavior.prepare(ctx, props, existing, patch=patch)
         if not ctx.env.lenient:
-            check_required(ctx.route.kind, ctx.route.required, props)
+            # write-only secrets (directory.py) count as given: they were moved to extra
+            check_required(ctx.route.kind, ctx.route.required, {**extra, **props})
         if ctx.route.lro:
             props["provisioningState"] = "Succeeded"
         stored_name = existing.name if existing is not None else name
+        check_conflicts(ctx, stored_name, existing, props)
         entity = Entity(stored_name, props, ctx.store.new_etag(), extra)
         ctx.store.put(ctx.target.coll_key, entity)
         self.behavior.after_put(ctx, entity, existing is None)
-        status = 200 if existing is not None or patch else 201
+        status = ctx.route.patch_status if patch else 200 if existing is not None else ctx.route.created_status
+        if status == 204:
+            return Response.empty(204, self.headers(ctx, entity))
         return Response.json_body(status, self.render_body(ctx, entity, name=ctx.target.entity_id),
                                   self.headers(ctx, entity))
 
@@ -183,7 +188,7 @@ class EntityHandler:
         name, existing = self.load(ctx)
         if existing is None:
             return Response.empty(204)
-        self.check_if_match(ctx, existing, required=True)
+        self.check_if_match(ctx, existing, required=ctx.route.delete_if_match)
         self.behavior.before_delete(ctx, existing)
         ctx.store.delete(ctx.target.coll_key, name)
         self.behavior.after_delete(ctx, existing)

@@ -37,6 +37,12 @@ def apply_defaults(kind: str, props: dict[str, Any], existing: dict[str, Any] | 
         props.setdefault("state", "submitted")
         props["createdDate"] = (existing or {}).get("createdDate") or _now()
         props.setdefault("allowTracing", False)
+        # The service stamps the activation day (midnight UTC) as startDate and answers the other
+        # lifecycle dates as null until set (SubscriptionContract; ApiManagementListSubscriptions.json).
+        if props.get("state") == "active" and not props.get("startDate"):
+            props["startDate"] = (existing or {}).get("startDate") or _now()[:10] + "T00:00:00Z"
+        for key in ("startDate", "expirationDate", "endDate", "notificationDate"):
+            props.setdefault(key, None)
     elif base == "api_release":
         props["createdDateTime"] = (existing or {}).get("createdDateTime") or _now()
         props["updatedDateTime"] = _now()

@@ -7,6 +7,8 @@ from .apis import ApiBehavior, ReleaseBehavior
 from .behavior import Behavior
 from .context import Ctx
 from .crud import EntityHandler
+from .directory import (CertificateBehavior, IdentityProviderBehavior, PortalSettingBehavior, SecretHolderBehavior,
+                        TagDescriptionBehavior, UserBehavior, WikiBehavior)
 from .http import Response
 from .loggers import LoggerBehavior
 from .policies import PolicyBehavior, PolicyFragmentBehavior
@@ -29,10 +31,12 @@ _BY_BEHAVIOR: dict[str, type[Behavior]] = {
     "api": ApiBehavior, "release": ReleaseBehavior, "policy": PolicyBehavior,
     "policy_fragment": PolicyFragmentBehavior, "named_value": NamedValueBehavior,
     "subscription": SubscriptionBehavior, "product": ProductBehavior, "group": GroupBehavior,
-    "gateway": GatewayBehavior,
+    "gateway": GatewayBehavior, "user": UserBehavior, "certificate": CertificateBehavior,
+    "secret_holder": SecretHolderBehavior, "identity_provider": IdentityProviderBehavior,
+    "portal_setting": PortalSettingBehavior, "wiki": WikiBehavior,
 }
 _BY_KIND: dict[str, type[Behavior]] = {"api_operation": OperationBehavior, "backend": BackendBehavior,
-                                       "logger": LoggerBehavior}
+                                       "logger": LoggerBehavior, "api_tag_description": TagDescriptionBehavior}
 
 
 def _behavior_for(route: Route) -> Behavior:

@@ -150,11 +150,35 @@ def _pool_members(props: dict[str, Any]) -> Iterator[tuple[str, str]]:
                 yield f"pool.services[{index}].id", service["id"]
 
 
+def _authentication_references(props: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(collection, id, message) of the authorization servers / OpenID Connect providers an API's
+    ``authenticationSettings`` name (bare ids, not paths)."""
+    auth = props.get("authenticationSettings")
+    if not isinstance(auth, dict):
+        return
+    servers = [auth.get("oAuth2")] + list(auth.get("oAuth2AuthenticationSettings") or [])
+    for entry in servers:
+        if isinstance(entry, dict) and isinstance(entry.get("authorizationServerId"), str) and entry["authorizationServerId"]:
+            yield "authorizationservers", entry["authorizationServerId"], "Authorization server was not found."
+    providers = [auth.get("openid")] + list(auth.get("openidAuthenticationSettings") or [])
+    for entry in providers:
+        if isinstance(entry, dict) and isinstance(entry.get("openidProviderId"), str) and entry["openidProviderId"]:
+            yield "openidconnectproviders", entry["openidProviderId"], "OpenID Connect provider was not found."
+
+
 def check_body_references(ctx: "Ctx", props: dict[str, Any]) -> None:
-    """400 ValidationError when a reference property names an entity that does not exist."""
+    """400 ValidationError when a reference property names an entity that does not exist.
+
+    An API's ``authenticationSettings`` must name existing authorization servers / OpenID Connect
+    providers: the service answers 400 target ``AuthenticationSettings`` "Authorization server was
+    not found." (Azure/apiops #292, #734); the OpenID message is ours, by analogy."""
     if ctx.env.lenient:
         return
     kind = ctx.route.kind[len("workspace_"):] if ctx.route.kind.startswith("workspace_") else ctx.route.kind
+    if kind == "api":
+        for collection, ident, message in _authentication_references(props):
+            if ctx.store.get(collection, ident) is None:
+                raise validation_error("AuthenticationSettings", message)
     checks: list[tuple[str, str, str]] = []
     for prop, noun in _BODY_REFERENCES.get(kind, ()):
         value = props.get(prop)

@@ -32,6 +32,10 @@ class Route:
     read_only: bool = False           # synthesised collections (revisions, api products)
     workspace: bool = False           # also exists under workspaces/{workspaceId}/
     orderable: bool = False           # the list takes $orderby (spec: policy fragments only)
+    delete_if_match: bool = True      # DELETE requires If-Match (policy restrictions: optional in the spec)
+    deletable: bool = True            # DELETE exists (portal settings: no DELETE in the spec)
+    created_status: int = 201         # PUT of a new entity (portal settings answer 200 only)
+    patch_status: int = 200           # PATCH (portal settings answer 204)
 
     @property
     def collection(self) -> str:
@@ -114,6 +118,30 @@ SERVICE_ROUTES: tuple[Route, ...] = (
     Route("schemas/{schemaId}", "global_schema", "schemas", lro=True, patch=False, required=("schemaType",),
           workspace=True),
     Route("workspaces/{workspaceId}", "workspace", "workspaces", required=("displayName",)),
+    # Kinds added for issue 15, rows from sdk-operations-2024-05-01 (verbs, codes, LRO) and the required
+    # PUT properties of definitions.json. Secrets are write-only (directory.py).
+    Route("apisByTags", "api_by_tags", "apis", etag=False, patch=False, behavior="apis_by_tags", read_only=True),
+    Route("apis/{apiId}/resolvers/{resolverId}", "graph_ql_api_resolver", "apis/resolvers"),
+    Route("apis/{apiId}/resolvers/{resolverId}/policies/{policyId}", "graph_ql_api_resolver_policy",
+          "apis/resolvers/policies", **_POLICY),
+    Route("apis/{apiId}/wikis/{wikiId}", "api_wiki", "apis/wikis", behavior="wiki"),
+    Route("products/{productId}/wikis/{wikiId}", "product_wiki", "products/wikis", behavior="wiki"),
+    Route("documentations/{documentationId}", "documentation", "documentations"),
+    Route("policyRestrictions/{policyRestrictionId}", "policy_restriction", "policyRestrictions",
+          delete_if_match=False),
+    Route("users/{userId}", "user", "users", lro_delete=True, required=("email", "firstName", "lastName"),
+          behavior="user", actions=("generateSsoUrl", "token")),
+    Route("certificates/{certificateId}", "certificate", "certificates", patch=False, behavior="certificate",
+          actions=("refreshSecret",)),
+    Route("authorizationServers/{authsid}", "authorization_server", "authorizationServers",
+          required=("displayName", "clientRegistrationEndpoint", "authorizationEndpoint", "clientId", "grantTypes"),
+          behavior="secret_holder", actions=("listSecrets",)),
+    Route("openidConnectProviders/{opid}", "open_id_connect_provider", "openidConnectProviders",
+          required=("displayName", "metadataEndpoint", "clientId"), behavior="secret_holder", actions=("listSecrets",)),
+    Route("identityProviders/{identityProviderName}", "identity_provider", "identityProviders",
+          required=("clientId", "clientSecret"), behavior="identity_provider", actions=("listSecrets",)),
+    Route("portalsettings/{portalSettingName}", "portal_settings", "portalsettings", behavior="portal_setting",
+          actions=("listSecrets",), deletable=False, created_status=200, patch_status=204),
 )
 
 

@@ -57,9 +57,11 @@ class _View:
             body = self.find(ctx, ctx.target.entity_id)
             if body is None:
                 raise not_found(f"Association '{ctx.target.entity_id}'")
+            etag = self.etag(ctx, ctx.target.entity_id)
+            headers = {"ETag": etag} if etag else {}
             if method == "HEAD":
-                return Response.empty(ctx.route.head_status)
-            return Response.json_body(200, body)
+                return Response.empty(ctx.route.head_status, headers)
+            return Response.json_body(200, body, headers)
         if method == "PUT":
             created, body = self.add(ctx, ctx.target.entity_id)
             return Response.json_body(201 if created else 200, body)
@@ -69,6 +71,10 @@ class _View:
 
     def items(self, ctx: Ctx) -> list[dict[str, Any]]:
         raise NotImplementedError
+
+    def etag(self, ctx: Ctx, name: str) -> str | None:
+        """The ETag a GET/HEAD of one association answers with (None: the spec shows none)."""
+        return None
 
     def find(self, ctx: Ctx, name: str) -> dict[str, Any] | None:
         wanted = name.lower()
@@ -187,6 +193,12 @@ class TagAssignmentView(_View):
         return [ctx.body(tag, copy.deepcopy(tag.properties), display_parent="tags", route=_TAG_ROUTE)
                 for tag in ctx.store.list("tags") if self._links(ctx, tag.name)]
 
+    def etag(self, ctx: Ctx, name: str) -> str | None:
+        """HEAD/GET of an API, operation or product tag answer with the tag's ETag
+        (ApiManagementHeadApiTag.json, ApiManagementHeadProductTag.json)."""
+        tag = ctx.store.get("tags", name)
+        return tag.etag if tag is not None else None
+
     def add(self, ctx: Ctx, name: str) -> tuple[bool, dict[str, Any]]:
         tag = ctx.store.get("tags", name)
         if tag is None:
@@ -209,6 +221,11 @@ class TagAssignmentView(_View):
 
 class GatewayApiView(_View):
     """``gateways/{g}/apis/{a}``: association entities rendered as the API they point at."""
+
+    def etag(self, ctx: Ctx, name: str) -> str | None:
+        """ApiManagementHeadGatewayApi.json answers 200 with an ETag."""
+        association = ctx.store.get(ctx.target.coll_key, split_revision(name)[0])
+        return association.etag if association is not None else None
 
     def items(self, ctx: Ctx) -> list[dict[str, Any]]:
         bodies = []
@@ -273,5 +290,36 @@ class ApiProductsView(_View):
         return bodies
 
 
-VIEWS = {"product_api": ProductApiView(), "product_group": ProductGroupView(), "tag_assignment": TagAssignmentView(),
+class ApisByTagsView(_View):
+    """``apisByTags``: one item per (API, tag) pair; with ``includeNotTaggedApis=true`` also APIs
+    without tags (shape of ApiManagementListApisByTags.json: ``tag``/``api`` with service-relative
+    ids and the display names in ``name``)."""
+
+    def items(self, ctx: Ctx) -> list[dict[str, Any]]:
+        include_untagged = str(ctx.request.query.get("includeNotTaggedApis", "")).lower() == "true"
+        tagged: dict[str, list[Entity]] = {}
+        for tag in ctx.store.list("tags"):
+            for link in ctx.store.list(f"tags/{tag.name.lower()}/apilinks"):
+                api = _base(ref_name(str(link.properties.get("apiId", "")), "apis"))
+                tagged.setdefault(api, []).append(tag)
+        items = []
+        for api in ctx.store.list("apis"):
+            if not api.properties.get("isCurrent"):
+                continue
+            base = split_revision(api.name)[0]
+            props = api.properties
+            api_body = {"id": f"/apis/{base}", "name": props.get("displayName"), "apiRevision": props.get("apiRevision"),
+                        "serviceUrl": props.get("serviceUrl"), "path": props.get("path"),
+                        "isCurrent": True, "protocols": props.get("protocols"), "apiVersion": props.get("apiVersion")}
+            api_body = {key: value for key, value in api_body.items() if value is not None}
+            tags = tagged.get(base.lower(), [])
+            for tag in tags:
+                items.append({"tag": {"id": f"/tags/{tag.name}", "name": tag.properties.get("displayName")},
+                              "api": api_body})
+            if not tags and include_untagged:
+                items.append({"api": api_body})
+        return items
+
+
+VIEWS = {"apis_by_tags": ApisByTagsView(), "product_api": ProductApiView(), "product_group": ProductGroupView(), "tag_assignment": TagAssignmentView(),
          "gateway_api": GatewayApiView(), "revisions": RevisionsView(), "api_products": ApiProductsView()}

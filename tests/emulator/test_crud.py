@@ -39,6 +39,14 @@ def _api(c, rg, s, i):
         display_name=f"API {i}", path=f"p-{i}", service_url="https://backend.example/x", protocols=["https"])).result()
 
 
+def _accepted(call: Callable[[], Any]) -> None:
+    """The service answers a workspace API DELETE with 202 although the spec (and so the SDK) says
+    200/204 (Azure/azure-rest-api-specs #39054); the emulator does the same, so the SDK raises."""
+    with pytest.raises(HttpResponseError) as error:
+        call()
+    assert error.value.status_code == 202
+
+
 KINDS = [
     Kind("api", _api,
          lambda c, rg, s, i, **kw: c.api.get(rg, s, i, **kw),
@@ -189,7 +197,7 @@ KINDS = [
          lambda c, rg, s, i, **kw: c.workspace_api.get(rg, s, WS, i, **kw),
          lambda c, rg, s: c.workspace_api.list_by_service(rg, s, WS),
          lambda c, rg, s, i, e: c.workspace_api.update(rg, s, WS, i, e, m.ApiUpdateContract(display_name="changed")),
-         lambda c, rg, s, i, e: c.workspace_api.delete(rg, s, WS, i, e),
+         lambda c, rg, s, i, e: _accepted(lambda: c.workspace_api.delete(rg, s, WS, i, e)),
          lambda x: x.display_name == "changed"),
     Kind("workspace_named_value",
          lambda c, rg, s, i: c.workspace_named_value.begin_create_or_update(rg, s, WS, i, m.NamedValueCreateContract(
