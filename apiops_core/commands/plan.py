@@ -31,6 +31,7 @@ __all__ = [
     "make_plan",
     "write_result",
     "substitute_state_tokens",
+    "connect",
 ]
 
 
@@ -105,6 +106,7 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     from ..lint import check_publishable
     from ..lint.config import LintConfig
     from ..references import check_references
+    from ..target import require_artifacts
     from ..treesource import DirectorySource, GitCommitSource
 
     path = Path(artifacts)
@@ -119,6 +121,7 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     else:
         source = DirectorySource(path)
     state = load_tree(source)
+    require_artifacts(state, artifacts, commit=commit)
     service_name = None
     if overrides:
         from ..config import Overrides
@@ -131,6 +134,28 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     # pre-flight: nothing is published while lint reports an error (tunable in .apiops-lint.yaml)
     check_publishable(state, config=LintConfig.discover(path, LintConfig.working_folder()))
     return Desired(state, commit, service_name)
+
+
+def connect(args: argparse.Namespace, context: "Context", desired: Desired, service_name: str | None) -> Any:
+    """The ARM client for the target, once the target is proven to exist (``target.check_target``).
+
+    Every command that plans or applies calls this before any other ARM call, so a wrong
+    subscription, resource group or service stops with one message instead of a plan that
+    creates everything (or a publish that fails half way).
+    """
+    from ..target import check_target
+
+    arm = context.make_arm(args, service_name=service_name)
+    from_overrides = bool(
+        desired.service_name and not getattr(args, "service_name", None) and not context.env("API_MANAGEMENT_SERVICE_NAME")
+    )
+    setting = f"apimServiceName in {args.overrides}" if from_overrides and getattr(args, "overrides", None) else None
+    try:
+        check_target(arm, service_setting=setting)
+    except BaseException:
+        arm.close()
+        raise
+    return arm
 
 
 # -- current state and planning ------------------------------------------------------------------
@@ -373,7 +398,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     creator = args.creator or not args.terminator
     terminator = args.terminator or not args.creator
     desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None)
-    arm = context.make_arm(args, service_name=desired.service_name)
+    arm = connect(args, context, desired, desired.service_name)
     with arm:
         plan = make_plan(
             arm, desired, artifacts=args.artifacts, since=args.since, creator=creator, terminator=terminator,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..cli import EXIT_OK
 from .apply import report, show_progress
-from .plan import add_plan_arguments, load_desired, make_plan, write_result
+from .plan import add_plan_arguments, connect, load_desired, make_plan, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..cli import Context
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     from ..render import plan_markdown, plan_text
 
     desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None)
-    arm = context.make_arm(args, service_name=desired.service_name)
+    arm = connect(args, context, desired, desired.service_name)
     with arm:
         plan = make_plan(
             arm, desired, artifacts=args.artifacts, since=args.since, creator=True,

@@ -1,7 +1,9 @@
 """ApiOpsCreateArtifacts: extract an API Management instance into an artifacts folder.
 
 Runs ``apiops extract --output <artifactsFolder>`` and can publish the folder as a pipeline
-artifact, so a later stage (or Create template branch) can commit it.
+artifact, so a later stage (or Create template branch) can commit it. A missing subscription,
+resource group or service, or an extraction that would empty the folder (``allowEmpty``) or
+delete more than ``maxDeletions`` files, fails the task before anything is written.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ def body(context: TaskContext) -> str:
         raise TaskFailed(f"Input specificationFormat must be one of {', '.join(SPEC_FORMATS)}, not {spec_format!r}")
     argv = ["extract", "--output", output, "--spec-format", spec_format]
     add_option(argv, "--config", context.get_path_input("configurationFile", check_exists=True))
+    add_option(argv, "--allow-empty", context.get_bool_input("allowEmpty"))
+    max_deletions = context.get_int_input("maxDeletions")
+    if max_deletions is not None:  # 0 is a bound too (add_option would drop it)
+        argv += ["--max-deletions", str(max_deletions)]
     run = run_cli(context, argv, engine_environ(context, target), markdown_option="--summary")
 
     context.set_output("artifactsFolder", output)
