@@ -240,7 +240,8 @@ class _Reader:
                 return None
             raise ArmError(
                 f"GET {path}: the instance answered 404 ({error.code or 'no code'}) for {_folder(row)}, which every "
-                f"API Management tier has; nothing was written. Check that api-version {self.arm.api_version} "
+                f"API Management tier has; nothing was written. Check that api-version "
+                f"{getattr(self.arm, 'api_version', '?')} "
                 f"(--api-version / ARM_API_VERSION) knows this collection",
                 status=404,
                 code=error.code,

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 import pytest
 
 from apiops_core.emulator.emulator import Emulator
+from apiops_core.model import Plan
 
 from .conftest import run_cli, writes
 
@@ -149,3 +150,28 @@ def test_the_emulator_answers_the_three_reads_as_arm_does(emu: Emulator) -> None
     assert status == 404 and body["error"]["code"] == "ResourceNotFound"
     status, body = get(f"/subscriptions/{sub}/resourceGroups/rg-typo/{provider}/{service}", "2024-05-01")
     assert status == 404 and body["error"]["code"] == "ResourceGroupNotFound"
+
+
+@pytest.mark.parametrize("command", ["plan", "publish", "apply"])
+@pytest.mark.parametrize("folder_state", ["empty", "foreign files only", "missing"])
+def test_an_artifacts_folder_without_artifacts_is_refused(
+    emu: Emulator, tmp_path: Path, apiops_log: Any, command: str, folder_state: str
+) -> None:
+    folder = tmp_path / "artifacts"
+    if folder_state != "missing":
+        folder.mkdir()
+    if folder_state == "foreign files only":
+        (folder / "README.md").write_text("# not an artifact\n", encoding="utf-8")
+        (folder / "notes").mkdir()
+        (folder / "notes" / "todo.txt").write_text("x\n", encoding="utf-8")
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(Plan(target={"service": emu.service_name}).to_json()), encoding="utf-8")
+    argv = {"plan": ["plan", "--artifacts", str(folder)],
+            "publish": ["publish", "--artifacts", str(folder), "--yes"],
+            "apply": ["apply", str(plan_file), "--artifacts", str(folder)]}[command]
+    emu.reset_stats()
+    assert run_cli(emu, *argv) != 0
+    message = apiops_log.getvalue()
+    assert str(folder) in message
+    assert ("holds no artifacts" if folder_state != "missing" else "does not exist") in message, message
+    assert emu.stats()["requests"]["GET"] == 0 and writes(emu) == 0  # refused before the instance is read
