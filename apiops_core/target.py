@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .errors import ArtifactError, ConfigError, GuardError
+from .errors import ArmError, ArtifactError, ConfigError, GuardError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .arm import ArmClient
@@ -54,7 +54,8 @@ SETTINGS: Mapping[str, str] = {
 class TargetNotFound(ConfigError):
     """The subscription, resource group or API Management service named by the settings does not exist.
 
-    ``missing`` is ``"subscription"``, ``"resource group"`` or ``"service"``.
+    ``missing`` is ``"subscription"``, ``"resource group"``, ``"service"``, or ``"access"`` when
+    ARM answered 403 for the service (a wrong name and a missing role look the same then).
     """
 
     def __init__(self, message: str, *, missing: str) -> None:
@@ -67,24 +68,45 @@ def check_target(arm: "ArmClient", *, service_setting: str | None = None) -> dic
 
     Returns the service body (name, sku, location ...) when it exists. ``service_setting`` says
     where the service name came from when it was not the usual option (e.g. an override file's
-    ``apimServiceName``), so the message points at the right place to fix it. Other failures
-    (403 no access, 401 bad token) are left to the client's own ``ArmError``.
+    ``apimServiceName``), so the message points at the right place to fix it. ARM answers 403
+    rather than 404 for a scope the identity has no role on, whether it exists or not: such a
+    403 on the service is reported with the names too (a wrong name or a missing role), and a 403
+    on the subscription or group read only means "cannot tell which".
     """
-    service = arm.get("")
+    subscription, group, name = arm.subscription_id, arm.resource_group, arm.service_name
+    used = f"subscription {subscription!r}, resource group {group!r}, service {name!r}"
+    try:
+        service = arm.get("")
+    except ArmError as error:
+        if error.status != 403:
+            raise
+        raise TargetNotFound(
+            f"target not readable: this identity may not read API Management service {name!r} (ARM: "
+            f"{error.code or 'HTTP 403'}; names used: {used}). Either a name is wrong (ARM does not say which to an "
+            "identity without a role there) or the identity needs a role on the instance (Reader to extract and plan, "
+            "API Management Service Contributor to publish). Nothing was read or written.",
+            missing="access",
+        ) from error
     if service is not None:
         body = service.body
         sku = body.get("sku") if isinstance(body.get("sku"), Mapping) else {}
         _LOG.debug("target %s found (sku %s)", arm.service_path, sku.get("name", "?"))
         return body
-    subscription, group, name = arm.subscription_id, arm.resource_group, arm.service_name
-    used = f"subscription {subscription!r}, resource group {group!r}, service {name!r}"
-    if arm.get(f"{arm.endpoint}/subscriptions/{subscription}", params={"api-version": _SUBSCRIPTION_API_VERSION}) is None:
+    subscription_exists = _exists(arm, f"/subscriptions/{subscription}", _SUBSCRIPTION_API_VERSION)
+    group_exists = (
+        _exists(arm, f"/subscriptions/{subscription}/resourceGroups/{group}", _RESOURCE_GROUP_API_VERSION)
+        if subscription_exists is not False
+        else None
+    )
+    if subscription_exists is False:
         missing, what = "subscription", f"subscription {subscription!r} does not exist or this identity cannot see it"
-    elif arm.get(
-        f"{arm.endpoint}/subscriptions/{subscription}/resourceGroups/{group}",
-        params={"api-version": _RESOURCE_GROUP_API_VERSION},
-    ) is None:
+    elif group_exists is False:
         missing, what = "resource group", f"resource group {group!r} does not exist in subscription {subscription!r}"
+    elif group_exists is None:
+        missing, what = "service", (
+            f"API Management service {name!r} was not found, and this identity cannot read resource group "
+            f"{group!r} or subscription {subscription!r} to tell which of the three names is wrong"
+        )
     else:
         missing, what = "service", f"API Management service {name!r} does not exist in resource group {group!r}"
     setting = service_setting if (missing == "service" and service_setting) else SETTINGS[missing]
@@ -92,6 +114,16 @@ def check_target(arm: "ArmClient", *, service_setting: str | None = None) -> dic
         f"target not found: {what} (names used: {used}); fix {setting}. Nothing was read or written.",
         missing=missing,
     )
+
+
+def _exists(arm: "ArmClient", path: str, api_version: str) -> bool | None:
+    """Whether an ARM scope exists: True, False (404) or None (403/401: not allowed to know)."""
+    try:
+        return arm.get(f"{arm.endpoint}{path}", params={"api-version": api_version}) is not None
+    except ArmError as error:
+        if error.status in (401, 403):
+            return None
+        raise
 
 
 def require_artifacts(state: "State", folder: str, *, commit: str | None = None) -> None:

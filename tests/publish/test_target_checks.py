@@ -175,3 +175,38 @@ def test_an_artifacts_folder_without_artifacts_is_refused(
     assert str(folder) in message
     assert ("holds no artifacts" if folder_state != "missing" else "does not exist") in message, message
     assert emu.stats()["requests"]["GET"] == 0 and writes(emu) == 0  # refused before the instance is read
+
+
+class _Arm:
+    """Just enough of ArmClient for check_target: GETs answered from a table (404 when absent)."""
+
+    endpoint, subscription_id, resource_group, service_name = "https://arm", "s1", "rg1", "svc1"
+    service_path = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/svc1"
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+        self.calls: list[str] = []
+
+    def get(self, path: str, params: Any = None) -> Any:
+        self.calls.append(path)
+        answer = self.answers.get(path)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_a_403_is_reported_with_the_names_and_never_read_as_missing() -> None:
+    from apiops_core.arm import ArmResponse
+    from apiops_core.errors import ArmError
+    from apiops_core.target import TargetNotFound, check_target
+
+    denied = ArmError("denied", status=403, code="AuthorizationFailed")
+    with pytest.raises(TargetNotFound, match="svc1.*AuthorizationFailed.*'rg1'.*Reader") as caught:
+        check_target(_Arm({"": denied}))
+    assert caught.value.missing == "access"
+    # the service is 404 but the identity may not read the group: "cannot tell which name"
+    arm = _Arm({"https://arm/subscriptions/s1": ArmResponse(200, {}), "https://arm/subscriptions/s1/resourceGroups/rg1": denied})
+    with pytest.raises(TargetNotFound, match="cannot read resource group 'rg1'"):
+        check_target(arm)
+    assert arm.calls == ["", "https://arm/subscriptions/s1", "https://arm/subscriptions/s1/resourceGroups/rg1"]
+    assert check_target(_Arm({"": ArmResponse(200, {"name": "svc1", "sku": {"name": "Premium"}})}))["name"] == "svc1"
