@@ -210,3 +210,18 @@ def test_a_403_is_reported_with_the_names_and_never_read_as_missing() -> None:
         check_target(arm)
     assert arm.calls == ["", "https://arm/subscriptions/s1", "https://arm/subscriptions/s1/resourceGroups/rg1"]
     assert check_target(_Arm({"": ArmResponse(200, {"name": "svc1", "sku": {"name": "Premium"}})}))["name"] == "svc1"
+
+
+def test_a_service_named_by_the_override_file_is_pointed_at_there(
+    emu: Emulator, tree_copy: Path, tmp_path: Path, apiops_log: Any
+) -> None:
+    overrides = tmp_path / "configuration.prod.yaml"
+    overrides.write_text("apimServiceName: nosuch\n", encoding="utf-8")
+    environ = {k: v for k, v in emu.environment().items() if k != "API_MANAGEMENT_SERVICE_NAME"}
+    emu.reset_stats()
+    from apiops_core.cli import main
+
+    assert main(["plan", "--artifacts", str(tree_copy), "--overrides", str(overrides)], environ) == 2
+    assert f"service 'nosuch' does not exist" in apiops_log.getvalue()
+    assert f"fix apimServiceName in {overrides}" in apiops_log.getvalue()
+    assert writes(emu) == 0
