@@ -136,7 +136,7 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     return Desired(state, commit, service_name)
 
 
-def connect(args: argparse.Namespace, context: "Context", desired: Desired, service_name: str | None) -> Any:
+def connect(args: argparse.Namespace, context: "Context", desired: Desired) -> Any:
     """The ARM client for the target, once the target is proven to exist (``target.check_target``).
 
     Every command that plans or applies calls this before any other ARM call, so a wrong
@@ -145,7 +145,7 @@ def connect(args: argparse.Namespace, context: "Context", desired: Desired, serv
     """
     from ..target import check_target
 
-    arm = context.make_arm(args, service_name=service_name)
+    arm = context.make_arm(args, service_name=desired.service_name)
     from_overrides = bool(
         desired.service_name and not getattr(args, "service_name", None) and not context.env("API_MANAGEMENT_SERVICE_NAME")
     )
@@ -398,7 +398,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     creator = args.creator or not args.terminator
     terminator = args.terminator or not args.creator
     desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None)
-    arm = connect(args, context, desired, desired.service_name)
+    arm = connect(args, context, desired)
     with arm:
         plan = make_plan(
             arm, desired, artifacts=args.artifacts, since=args.since, creator=creator, terminator=terminator,

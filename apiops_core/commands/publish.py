@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     from ..render import plan_markdown, plan_text
 
     desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None)
-    arm = connect(args, context, desired, desired.service_name)
+    arm = connect(args, context, desired)
     with arm:
         plan = make_plan(
             arm, desired, artifacts=args.artifacts, since=args.since, creator=True,
