@@ -725,7 +725,13 @@ def _existing(root: Path) -> tuple[list[str], list[str]]:
     return files, empty_dirs
 
 
-def write_tree(state: State, root: Path, *, owns: Callable[[str], bool] | None = None) -> WriteResult:
+def write_tree(
+    state: State,
+    root: Path,
+    *,
+    owns: Callable[[str], bool] | None = None,
+    before_write: Callable[[WriteResult], None] | None = None,
+) -> WriteResult:
     """Write ``state`` as a v7 tree at ``root``, atomically, keeping foreign and unowned files.
 
     - The new tree is staged in a sibling folder and swapped in only when complete: any failure
@@ -736,6 +742,8 @@ def write_tree(state: State, root: Path, *, owns: Callable[[str], bool] | None =
       other teams' files alone.
     - Files whose bytes do not change are hard-linked, not rewritten (mtimes stay).
     - Secret fields are dropped; unsafe names are refused before anything is written.
+    - ``before_write(result)`` sees what would be written and deleted before anything is; raising
+      from it leaves ``root`` untouched (extract's guard against emptying a tree).
     """
     root = Path(root)
     new_files = render_files(state)
@@ -760,6 +768,8 @@ def write_tree(state: State, root: Path, *, owns: Callable[[str], bool] | None =
                 continue
         to_write[path] = data
         result.written.append(path)
+    if before_write is not None:
+        before_write(result)
 
     if root.exists() and not result.written and not result.deleted:
         return result  # nothing to do: do not even touch the folder

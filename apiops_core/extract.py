@@ -215,20 +215,38 @@ class _Reader:
             return True
         return bool(self.config.selects(key, body))
 
-    def list_or_skip(self, path: str, *, root: bool) -> list[dict[str, Any]] | None:
-        """List a collection; None when this SKU / instance has no such collection."""
+    def list_or_skip(
+        self, path: str, *, root: bool, row: Kind, parent_path: str | None = None
+    ) -> list[dict[str, Any]] | None:
+        """List a collection; None only when this tier has no such collection.
+
+        The target was read before the walk (``target.check_target``), so a 404 here is not a
+        wrong instance. It means "not on this tier" only for kinds the table marks
+        ``tier_dependent`` (gateways, workspaces, groups); for any other kind it is an error,
+        unless the parent (``parent_path``) disappeared while we were reading. Reading every 404
+        as "unsupported" is how a wrong target used to look like an empty instance.
+        """
         try:
             return list(self.arm.list(path))
         except ArmError as error:
-            unsupported = (
-                error.status == 404
-                or error.code == "MethodNotAllowedInPricingTier"
-                or (root and error.status in (400, 405))
-            )
-            if not unsupported:
+            refused = error.code == "MethodNotAllowedInPricingTier" or (root and error.status in (400, 405))
+            if refused or (error.status == 404 and row.tier_dependent):
+                _LOG.debug("skipping %s: not available on this tier (HTTP %s %s)", path, error.status, error.code or "")
+                return None
+            if error.status != 404:
                 raise
-            _LOG.debug("skipping %s: not supported here (HTTP %s %s)", path, error.status, error.code or "")
-            return None
+            if parent_path is not None and self.arm.get(parent_path) is None:
+                _LOG.debug("skipping %s: %s was deleted while the instance was being read", path, parent_path)
+                return None
+            raise ArmError(
+                f"GET {path}: the instance answered 404 ({error.code or 'no code'}) for {_folder(row)}, which every "
+                f"API Management tier has; nothing was written. Check that api-version "
+                f"{getattr(self.arm, 'api_version', '?')} "
+                f"(--api-version / ARM_API_VERSION) knows this collection",
+                status=404,
+                code=error.code,
+                resource_id=error.resource_id,
+            ) from error
 
     def policy(self, key: ResourceKey) -> Resource | None:
         response = self.arm.get(key.arm_path, params={"format": "rawxml"})
@@ -268,7 +286,8 @@ class _Reader:
         if row.content_kind == "policy" and row.arity == 0:
             return self.singleton_policy(ResourceKey(row.name, (), workspace))
         path = fill(row.collection_template(workspace), (), workspace)
-        items = self.list_or_skip(path, root=True)
+        scope_path = f"workspaces/{workspace}" if workspace else None
+        items = self.list_or_skip(path, root=True, row=row, parent_path=scope_path)
         if items is None:
             return []
         chosen: list[tuple[ResourceKey, dict[str, Any]]] = []
@@ -355,7 +374,7 @@ class _Reader:
         if row.name == "api-release" and revision:
             return []  # releases belong to the root API only
         path = fill(row.collection_template(parent.workspace), parent.names, parent.workspace)
-        items = self.list_or_skip(path, root=False)
+        items = self.list_or_skip(path, root=False, row=row, parent_path=parent.arm_path)
         if items is None:
             return []
         chosen: list[tuple[ResourceKey, dict[str, Any]]] = []
@@ -380,9 +399,12 @@ class _Reader:
             return []  # links to non-current revisions are never extracted
         scope = f"workspaces/{owner.workspace}/" if owner.workspace else ""
         path = scope + source.template.format(owner.names[0])
-        items = self.list_or_skip(path, root=False)
+        link_row = KIND_BY_NAME[link_name]
+        items = self.list_or_skip(path, root=False, row=link_row, parent_path=owner.arm_path)
         if items is None and link_name == "product-group" and owner.workspace is None:
-            items = self.list_or_skip(f"products/{owner.names[0]}/groups", root=False)
+            items = self.list_or_skip(
+                f"products/{owner.names[0]}/groups", root=False, row=link_row, parent_path=owner.arm_path
+            )
         if items is None:
             return []
         found: list[Resource] = []
@@ -533,7 +555,7 @@ def read_instance(
     reader = _Reader(arm, config, spec_format_for(spec_format), include_specifications, progress, needed)
     state = State(reader.read_scope(None))
     workspace_row = KIND_BY_NAME["workspace"]
-    items = reader.list_or_skip(workspace_row.collection_template(None), root=True) or []
+    items = reader.list_or_skip(workspace_row.collection_template(None), root=True, row=workspace_row) or []
     workspaces: list[tuple[ResourceKey, dict[str, Any]]] = []
     for item in items:
         name = item.get("name")
@@ -566,15 +588,20 @@ def extract(
     *,
     spec_format: str | None = DEFAULT_SPEC_FORMAT,
     progress: Callable[[str], None] | None = None,
+    before_write: Callable[[Any], None] | None = None,
 ) -> ExtractResult:
-    """Read the instance and write it as a v7 tree at ``output`` (atomically; see the module docstring)."""
+    """Read the instance and write it as a v7 tree at ``output`` (atomically; see the module docstring).
+
+    ``before_write`` (``target.DeletionGuard.hook``) sees the files to write and delete first and
+    may refuse; the folder is then left as it was.
+    """
     from .artifacts import write_tree
 
     spec_format_for(spec_format)  # fail on a bad format before any call
     before = arm.stats.requests
     state = read_instance(arm, config, spec_format=spec_format, progress=progress)
     owns = config.owns_path if config is not None else None
-    written = write_tree(state, Path(output), owns=owns)
+    written = write_tree(state, Path(output), owns=owns, before_write=before_write)
     counts = dict(sorted(Counter(r.key.kind for r in state).items()))
     result = ExtractResult(
         resources=len(state),

@@ -88,6 +88,10 @@ class Kind:
     depends_on_kinds: tuple[str, ...] = field(default=())
     #: ``properties.*`` the service requires on PUT (2024-05-01 definitions); lint checks them first
     required_fields: tuple[str, ...] = ()
+    #: not every tier has it (self-hosted gateways: Developer/Premium; workspaces: Premium; groups
+    #: and their product links: not Consumption), so a 404 on its collection means "not here"
+    #: rather than a wrong target or a bug; every other kind's collection exists on every tier
+    tier_dependent: bool = False
 
     @property
     def arity(self) -> int:
@@ -139,6 +143,7 @@ KINDS: tuple[Kind, ...] = (
         config_key="workspaces",
         v6_config_key="workspaceNames",
         in_workspace=False,
+        tier_dependent=True,
     ),
     _policy("service-policy", "policies/policy", None, "policy.xml", workspace_arm_path="policies/policy"),
     Kind(
@@ -224,6 +229,7 @@ KINDS: tuple[Kind, ...] = (
         v6_config_key="groupNames",
         system_names=frozenset({"administrators", "developers", "guests"}),
         read_only_fields=("provisioningState", "builtIn"),
+        tier_dependent=True,
     ),
     Kind(
         name="gateway",
@@ -233,6 +239,7 @@ KINDS: tuple[Kind, ...] = (
         v6_config_key="gatewayNames",
         system_names=frozenset({"managed"}),
         in_workspace=False,
+        tier_dependent=True,
     ),
     Kind(
         name="product",
@@ -356,6 +363,7 @@ KINDS: tuple[Kind, ...] = (
         config_key="groups",
         etag=False,
         body_compared=False,
+        tier_dependent=True,
     ),
     Kind(
         name="gateway-api",
@@ -368,6 +376,7 @@ KINDS: tuple[Kind, ...] = (
         etag=False,
         body_compared=False,
         in_workspace=False,
+        tier_dependent=True,
     ),
     Kind(
         name="subscription",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..cli import EXIT_FAILED, EXIT_OK, add_target_arguments
 from ..errors import ConfigError
 from ..model import Plan
+from ..target import check_target
 from .plan import load_desired, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,5 +108,6 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     if plan.target.get("service") and plan.target["service"].casefold() != arm.service_name.casefold():
         raise ConfigError(f"the plan was made for {plan.target['service']!r}, not {arm.service_name!r}")
     with arm:
+        check_target(arm)  # a plan for a missing instance stops before its first write
         result = apply_plan(arm, plan, desired.state, force=args.force, progress=show_progress(context, len(plan.actions)))
     return report(result, context, args.result)

@@ -1,6 +1,8 @@
 """``apiops extract``: read an APIM instance into an artifacts folder (Azure/apiops v7 layout).
 
-Thin on purpose: options → ``ArmClient`` + ``ExtractorConfig`` → ``extract.extract`` → a short
+Thin on purpose: options → ``ArmClient`` + ``ExtractorConfig`` → ``target.check_target`` (the
+instance exists) → ``extract.extract`` under a ``DeletionGuard`` (no emptied tree, no mass deletion
+unless ``--allow-empty`` / ``--max-deletions``) → a short
 summary on stdout (and optionally Markdown / JSON files the pipeline tasks pick up). The
 Azure/apiops environment variable names are accepted as fallbacks so existing pipelines keep working.
 """
@@ -15,6 +17,7 @@ from typing import Any
 from ..cli import Context, add_target_arguments
 from ..errors import ConfigError
 from ..extract import DEFAULT_SPEC_FORMAT, SPEC_FORMATS, ExtractResult, extract, spec_format_for
+from ..target import DEFAULT_MIN_DELETIONS, DeletionGuard, check_target
 
 __all__ = ["add_arguments", "run", "summary_text", "summary_markdown"]
 
@@ -31,6 +34,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--spec-format",
         help=f"specification format: {', '.join(SPEC_FORMATS)} (default {DEFAULT_SPEC_FORMAT}; env API_SPECIFICATION_FORMAT)",
+    )
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="let an extraction that finds nothing delete every artifact file of the folder (refused by default)",
+    )
+    parser.add_argument(
+        "--max-deletions",
+        type=int,
+        metavar="N",
+        help="refuse (before writing) to delete more than N files (default: a quarter of the folder's artifact "
+        f"files, at least {DEFAULT_MIN_DELETIONS})",
     )
     parser.add_argument("--summary", help="also write the summary as Markdown to this file")
     parser.add_argument("--result", help="write a JSON result object (resources, files_written, files_deleted, output)")
@@ -95,9 +110,12 @@ def run(args: argparse.Namespace, context: Context) -> int:
         or DEFAULT_SPEC_FORMAT
     )
     spec_format_for(spec_format)  # a bad value is a usage error before any ARM call
+    guard = DeletionGuard(allow_empty=args.allow_empty, max_deletions=args.max_deletions)
     arm = context.make_arm(args)
     try:
-        result = extract(arm, Path(output), config, spec_format=spec_format, progress=None)
+        check_target(arm)  # a wrong name must not read as an empty instance
+        result = extract(arm, Path(output), config, spec_format=spec_format, progress=None,
+                         before_write=guard.hook(output))
     finally:
         arm.close()
     context.stdout(summary_text(result))

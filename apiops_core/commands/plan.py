@@ -33,6 +33,7 @@ __all__ = [
     "substitute_state_tokens",
     "selection_from_args",
     "refuse_dangling_references",
+    "connect",
 ]
 
 
@@ -130,6 +131,7 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     from ..lint import check_publishable
     from ..lint.config import LintConfig
     from ..selection import Selection, skip_auto_subscriptions
+    from ..target import require_artifacts
     from ..treesource import DirectorySource, GitCommitSource
 
     path = Path(artifacts)
@@ -144,6 +146,7 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     else:
         source = DirectorySource(path)
     state = load_tree(source)
+    require_artifacts(state, artifacts, commit=commit)
     service_name = None
     if overrides:
         from ..config import Overrides
@@ -182,6 +185,28 @@ def refuse_dangling_references(desired: Desired, arm: Any) -> None:
     check_target_references(state, TargetSupplier(arm), config=desired.lint_config,
                             root_prefix=desired.selection.root_prefix if desired.selection is not None else "",
                             target_name=f"the target {arm.service_name}")
+
+
+def connect(args: argparse.Namespace, context: "Context", desired: Desired) -> Any:
+    """The ARM client for the target, once the target is proven to exist (``target.check_target``).
+
+    Every command that plans or applies calls this before any other ARM call, so a wrong
+    subscription, resource group or service stops with one message instead of a plan that
+    creates everything (or a publish that fails half way).
+    """
+    from ..target import check_target
+
+    arm = context.make_arm(args, service_name=desired.service_name)
+    from_overrides = bool(
+        desired.service_name and not getattr(args, "service_name", None) and not context.env("API_MANAGEMENT_SERVICE_NAME")
+    )
+    setting = f"apimServiceName in {args.overrides}" if from_overrides and getattr(args, "overrides", None) else None
+    try:
+        check_target(arm, service_setting=setting)
+    except BaseException:
+        arm.close()
+        raise
+    return arm
 
 
 # -- current state and planning ------------------------------------------------------------------
@@ -435,7 +460,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     terminator = args.terminator or not args.creator
     desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None,
                            selection=selection_from_args(args))
-    arm = context.make_arm(args, service_name=desired.service_name)
+    arm = connect(args, context, desired)
     with arm:
         plan = make_plan(
             arm, desired, artifacts=args.artifacts, since=args.since, creator=creator, terminator=terminator,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..cli import EXIT_OK
 from .apply import report, show_progress
-from .plan import add_plan_arguments, load_desired, make_plan, selection_from_args, write_result
+from .plan import add_plan_arguments, connect, load_desired, make_plan, selection_from_args, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..cli import Context
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
 
     desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None,
                            selection=selection_from_args(args))
-    arm = context.make_arm(args, service_name=desired.service_name)
+    arm = connect(args, context, desired)
     with arm:
         plan = make_plan(
             arm, desired, artifacts=args.artifacts, since=args.since, creator=True,

@@ -17,13 +17,14 @@ from .handlers import build_handlers
 from .http import Request, Response
 from .knobs import FaultInjector, Stats, Throttle
 from .locate import Target
-from .service import check_name_availability, resource_group_body, resources_list, service_body
+from .service import check_name_availability, resource_group_body, resources_list, service_body, subscription_body
 from .versions import delete_is_long_running
 
 _API_VERSION = re.compile(r"^20\d\d-\d\d-\d\d(-preview)?$")
 _CHECK_NAME = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.ApiManagement/checkNameAvailability/?$",
                          re.IGNORECASE)
 _RESOURCES = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?/resources/?$", re.IGNORECASE)
+_SUBSCRIPTION = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/?$", re.IGNORECASE)
 _RESOURCE_GROUP = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/?$", re.IGNORECASE)
 _PREFIX = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?"
                      r"/providers/Microsoft\.ApiManagement/service(?:/(?P<svc>[^/]+)(?P<rest>/.*)?)?/?$", re.IGNORECASE)
@@ -93,6 +94,9 @@ class ArmApp:
             if request.method != "GET":
                 raise ArmError(405, "MethodNotAllowed", "Only GET is supported on the resource list.")
             return Response.json_body(200, resources_list(self.env.service, request))
+        subscription = _SUBSCRIPTION.match(request.path)
+        if subscription:
+            return self._subscription(request, subscription.group("sub"))
         group = _RESOURCE_GROUP.match(request.path)
         if group:
             return self._resource_group(request, group.group("sub"), group.group("rg"))
@@ -137,6 +141,17 @@ class ArmApp:
         if request.method == "HEAD":
             return Response.empty(200, {"ETag": etag})
         return Response.json_body(200, service_body(self.env.service, etag), {"ETag": etag})
+
+    def _subscription(self, request: Request, sub: str) -> Response:
+        """``GET /subscriptions/{s}`` (Microsoft.Resources ``Subscriptions_Get``, any api-version):
+        clients tell a wrong subscription from a wrong resource group or service with it. ARM
+        answers 404 ``SubscriptionNotFound`` for an id it does not know."""
+        service = self.env.service
+        if sub.lower() != service.subscription_id.lower():
+            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
+        if request.method != "GET":
+            raise ArmError(405, "MethodNotAllowed", "The emulated subscription is read-only.")
+        return Response.json_body(200, subscription_body(service))
 
     def _resource_group(self, request: Request, sub: str, rg: str) -> Response:
         """``GET/HEAD /subscriptions/{s}/resourceGroups/{g}`` (Microsoft.Resources, any api-version):

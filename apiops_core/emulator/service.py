@@ -53,6 +53,15 @@ def service_body(service: ServiceInfo, etag: str) -> dict[str, Any]:
     }
 
 
+def subscription_body(service: ServiceInfo) -> dict[str, Any]:
+    """The emulated service's subscription, as ``Microsoft.Resources`` ``Subscriptions_Get`` returns it."""
+    return {"id": f"/subscriptions/{service.subscription_id}", "authorizationSource": "RoleBased",
+            "managedByTenants": [], "subscriptionId": service.subscription_id, "tenantId": service.tenant_id,
+            "displayName": "apiops emulator", "state": "Enabled",
+            "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01",
+                                     "spendingLimit": "Off"}}
+
+
 def resource_group_body(service: ServiceInfo) -> dict[str, Any]:
     """The emulated service's resource group, as ``Microsoft.Resources`` returns it."""
     return {"id": f"/subscriptions/{service.subscription_id}/resourceGroups/{service.resource_group}",

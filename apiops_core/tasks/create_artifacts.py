@@ -1,7 +1,9 @@
 """ApiOpsCreateArtifacts: extract an API Management instance into an artifacts folder.
 
 Runs ``apiops extract --output <artifactsFolder>`` and can publish the folder as a pipeline
-artifact, so a later stage (or Create template branch) can commit it.
+artifact, so a later stage (or Create template branch) can commit it. A missing subscription,
+resource group or service, or an extraction that would empty the folder (``allowEmpty``) or
+delete more than ``maxDeletions`` files, fails the task before anything is written.
 """
 
 from __future__ import annotations
@@ -25,7 +27,20 @@ def body(context: TaskContext) -> str:
         raise TaskFailed(f"Input specificationFormat must be one of {', '.join(SPEC_FORMATS)}, not {spec_format!r}")
     argv = ["extract", "--output", output, "--spec-format", spec_format]
     add_option(argv, "--config", context.get_path_input("configurationFile", check_exists=True))
+    allow_empty = context.get_bool_input("allowEmpty")
+    add_option(argv, "--allow-empty", allow_empty)
+    max_deletions = context.get_int_input("maxDeletions")
+    if max_deletions is not None:  # 0 is a bound too (add_option would drop it)
+        argv += ["--max-deletions", str(max_deletions)]
     run = run_cli(context, argv, engine_environ(context, target), markdown_option="--summary")
+    if not run.result.get("resources") and not allow_empty:
+        # the pipeline extracts into a fresh folder, so the CLI's guard sees nothing to delete;
+        # the pull request would delete every artifact instead (a real instance is never empty:
+        # it has at least its global policy)
+        raise TaskFailed(
+            f"{target.service_name} has no resources to extract; publishing this folder would delete every artifact "
+            "in the repository. If the instance really is empty, set allowEmpty: true"
+        )
 
     context.set_output("artifactsFolder", output)
     context.set_output("resourceCount", run.result.get("resources", 0))
