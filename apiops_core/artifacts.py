@@ -539,6 +539,7 @@ class _Draft:
     content_format: str | None = None
     content_ext: str | None = None
     array_path: str | None = None
+    far_scope: str | None = None  # apiops-cli array entry's ``scope`` ("service": the far end is not the workspace's)
     rel_paths: list[str] = field(default_factory=list)
 
     def source(self) -> SourceLocation:
@@ -652,6 +653,8 @@ def read_tree(source: Any) -> TreeRead:
         if d.content is None and row.name == "policy-fragment":
             _fragment_xml_from_body(d, body)
         body = d.body if d.body is not None else body
+        if key.workspace is not None and row.is_link and d.body_role in ("array", "cli-info") and not body.get("properties"):
+            body = _workspace_link_body(key, d.far_scope)
         fmt = d.content_format
         if d.content is not None and row.content_kind == "policy":
             fmt = "rawxml"
@@ -732,6 +735,28 @@ def _adapt_body(match: PathMatch, body: dict[str, Any], where: str, result: Tree
     return body
 
 
+#: the property of a workspace ``*Links`` resource that names its far end, by far-end kind
+_LINK_ID_FIELD = {"api": "apiId", "product": "productId", "group": "groupId"}
+
+
+def _workspace_link_body(key: ResourceKey, far_scope: str | None) -> dict[str, Any]:
+    """A workspace link's body when the file has none (v5/apiops-cli arrays, apiops-cli tag folders).
+
+    In a workspace, links are ``*Links`` resources whose PUT must name the far end
+    (``properties.apiId``...); the service-level link PUT takes no body. apiops-cli marks a far end
+    outside the workspace (a built-in group) with ``"scope": "service"``.
+    """
+    row = key.row
+    assert row.link is not None
+    far = row.link[1]
+    field_name = _LINK_ID_FIELD.get(far)
+    if field_name is None:
+        return {}
+    collection = KIND_BY_NAME[far].arm_path.split("/", 1)[0]
+    prefix = "" if far_scope == "service" else f"/workspaces/{key.workspace}"
+    return {"properties": {field_name: f"{prefix}/{collection}/{key.names[1]}"}}
+
+
 def _fragment_xml_from_body(d: _Draft, body: dict[str, Any]) -> None:
     """apiops-cli keeps a policy fragment's XML in its JSON (``properties.value``); ours is policy.xml."""
     props = body.get("properties")
@@ -784,6 +809,8 @@ def _read_array(
             d.array_path = where
         if d.body is None:
             d.body, d.body_role = {}, "array"
+        if isinstance(item, dict) and item.get("scope") in ("service", "workspace"):
+            d.far_scope = item["scope"]
 
 
 def load_tree(source: Any, *, report: bool = True) -> State:

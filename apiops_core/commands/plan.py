@@ -64,6 +64,7 @@ class Desired:
     state: State
     commit: str | None
     service_name: str | None
+    layout: str | None = None
 
 
 def _git_root(path: Path) -> tuple[Path, str]:
@@ -101,7 +102,7 @@ def substitute_state_tokens(state: State, environ: Mapping[str, str]) -> State:
 
 def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, str], *, commit: str | None = None) -> Desired:
     """Artifacts (directory, or the tree of ``commit``) + overrides + tokens, all validated first."""
-    from ..artifacts import load_tree
+    from ..artifacts import load_tree_read
     from ..lint import check_publishable
     from ..lint.config import LintConfig
     from ..references import check_references
@@ -118,7 +119,8 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
         source: Any = GitCommitSource(repo, commit, subdir)
     else:
         source = DirectorySource(path)
-    state = load_tree(source)
+    read = load_tree_read(source)
+    state = read.state
     service_name = None
     if overrides:
         from ..config import Overrides
@@ -130,7 +132,7 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     check_references(state)
     # pre-flight: nothing is published while lint reports an error (tunable in .apiops-lint.yaml)
     check_publishable(state, config=LintConfig.discover(path, LintConfig.working_folder()))
-    return Desired(state, commit, service_name)
+    return Desired(state, commit, service_name, read.layout)
 
 
 # -- current state and planning ------------------------------------------------------------------
@@ -280,7 +282,7 @@ def make_plan(
                     key = key_for_path(path[len(prefix):])
                     if key is not None:
                         keys.append(key)
-        previous = load_tree(GitCommitSource(repo, since, subdir))
+        previous = load_tree(GitCommitSource(repo, since, subdir), report=False)
         log.info("--since %s: %d changed file(s) map to %d resource(s)", since, len(keys), len(set(keys)))
         plan = plan_since(
             desired.state, previous, keys, creator=creator, terminator=terminator,
@@ -389,6 +391,6 @@ def run(args: argparse.Namespace, context: "Context") -> int:
         Path(args.markdown).write_text(plan_markdown(plan), encoding="utf-8")
     context.stdout(plan_text(plan))
     write_result(args.result, {"puts": len(plan.puts), "deletes": len(plan.deletes),
-                               "has_changes": not plan.is_empty, "plan_file": args.out})
+                               "has_changes": not plan.is_empty, "plan_file": args.out, "layout": desired.layout})
     return 0
 
