@@ -482,10 +482,14 @@ def unused_reason(path: str) -> str | None:
 def detect_layout(evidence: Mapping[str, Any], has_artifacts: bool) -> str:
     """The layout a tree is in, from the families its files are evidence of (see ``read_tree``).
 
-    v6 and v7 write the same names for everything but tag links, so a tree without any says so.
-    Association arrays are v5's and apiops-cli's; workspaces are v7's and apiops-cli's.
+    v6 and v7 write the same names for everything but tag links; v7 also writes ids
+    service-relative where v6 wrote ``/subscriptions/...``, so full ids alone say v6. A tree with
+    neither says ``v6/v7``. Association arrays are v5's and apiops-cli's; workspaces are v7's and
+    apiops-cli's.
     """
     families = set(evidence)
+    full_ids = "full-ids" in families
+    families.discard("full-ids")
     cli = "apiops-cli" in families
     if "arrays" in families:
         families.discard("arrays")
@@ -495,6 +499,8 @@ def detect_layout(evidence: Mapping[str, Any], has_artifacts: bool) -> str:
         if not cli:
             families.add("v7")
     found = [f for f in _LAYOUT_ORDER if f in families]
+    if not found and full_ids:
+        found = ["v6"]
     if not found:
         return "v6/v7" if has_artifacts else "empty"
     if found == ["apiops-cli"] and "apiops-cli<0.3" in evidence:
@@ -627,6 +633,10 @@ def read_tree(source: Any) -> TreeRead:
                     body = {"properties": _strip_nulls(body.get("properties") or {})}
                     evidence.setdefault("apiops-cli", path)
                     envelopes += 1
+                else:
+                    style = _id_style(body)
+                    if style:
+                        evidence.setdefault(style, path)
                 body = _adapt_body(match, body, where, result)
                 d = draft(match.key)  # type: ignore[arg-type]
                 # v7 information files win over legacy ones (a union: no error for both)
@@ -694,6 +704,24 @@ def _family(path: str, match: PathMatch) -> str | None:
         return "v7"
     if match.workspace is not None or match.kind == "workspace":
         return "workspaces"
+    return None
+
+
+#: properties that name another resource by id: v7 writes them service-relative, v6 (and older) in full
+_ID_PROPERTIES = ("apiVersionSetId", "loggerId", "scope", "apiId")
+
+
+def _id_style(body: Mapping[str, Any]) -> str | None:
+    """``v7`` for a service-relative id (``/loggers/x``), ``full-ids`` for ``/subscriptions/...``."""
+    props = body.get("properties")
+    if not isinstance(props, dict):
+        return None
+    for name in _ID_PROPERTIES:
+        value = props.get(name)
+        if isinstance(value, str) and value.startswith("/subscriptions/"):
+            return "full-ids"
+        if name != "scope" and isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+            return "v7"  # (a subscription scope "/apis" or "/" is relative in every layout)
     return None
 
 
@@ -824,6 +852,8 @@ def load_tree(source: Any, *, report: bool = True) -> State:
 def load_tree_read(source: Any, *, report: bool = True) -> TreeRead:
     """``load_tree``, returning the whole ``TreeRead`` (layout, unused and foreign files)."""
     read = read_tree(source)
+    if report:
+        report_read(read, source)
     if read.problems:
         first = read.problems[0]
         lines = "\n".join(f"  {p}" for p in read.problems)
@@ -831,8 +861,6 @@ def load_tree_read(source: Any, *, report: bool = True) -> TreeRead:
         raise ArtifactError(
             f"{count} problem{'s' if count > 1 else ''} in the artifacts tree:\n{lines}", path=first.path, line=first.line
         )
-    if report:
-        report_read(read, source)
     return read
 
 

@@ -11,6 +11,7 @@ import pytest
 from apiops_core.artifacts import load_tree, match_path, read_tree
 from apiops_core.cli import main
 from apiops_core.emulator.emulator import Emulator
+from apiops_core.errors import ArtifactError
 from apiops_core.model import ResourceKey
 from apiops_core.treesource import DirectorySource
 
@@ -173,6 +174,11 @@ def test_apiops_cli_bodies_mean_what_apiops_cli_meant(make_tree) -> None:
         ({"apis/a/tags/t/apiTagInformation.json": b"{}", "products/p/groups.json": b"[]"}, "mixed: v6 + v5"),
         ({"tags/t/products/p/tagProductInformation.json": b"{}", "versionSets/v/versionSetInformation.json": b"{}"},
          "mixed: v7 + apiops-cli"),
+        ({"diagnostics/d/diagnosticInformation.json": b'{"properties": {"loggerId": "/loggers/l"}}'}, "v7"),
+        ({"diagnostics/d/diagnosticInformation.json":
+          b'{"properties": {"loggerId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.ApiManagement/service/x/loggers/l"}}',
+          "subscriptions/s/subscriptionInformation.json": b'{"properties": {"scope": "/apis"}}'}, "v6"),
+        ({"subscriptions/s/subscriptionInformation.json": b'{"properties": {"scope": "/apis"}}'}, "v6/v7"),
         ({"README.md": b"# x"}, "empty"),
     ],
 )
@@ -184,3 +190,14 @@ def test_v7_tree_reads_as_v7_without_unused_files(v7_tree: Path) -> None:
     read = read_tree(DirectorySource(v7_tree))
     assert read.layout == "v7" and read.unused == [] and read.problems == []
     assert len(read.state) >= len(V7_TREE) - 3
+
+
+def test_layout_and_unused_files_are_said_before_problems_stop_the_load(make_tree, apiops_log) -> None:
+    root = make_tree({
+        "namedValues/n/namedValueInformation.json": b'{"properties": {',
+        "apis/a/wiki.md": b"{}",
+    })
+    with pytest.raises(ArtifactError):
+        load_tree(DirectorySource(root))
+    assert any(m.startswith("artifacts layout: apiops-cli") for m in apiops_log.text(logging.INFO))
+    assert any("apis/a/wiki.md: not used: an API wiki" in m for m in apiops_log.text(logging.WARNING))
