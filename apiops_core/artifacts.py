@@ -678,10 +678,23 @@ def read_tree(source: Any) -> TreeRead:
                 source=d.source(),
             )
         )
+    operation_ids: dict[ResourceKey, set[str] | None] = {}
     for path, names, workspace in operations:
         spec = ResourceKey("api-specification", names[:1], workspace)
-        if spec in result.state:
-            continue  # the operation is created by the specification import: the file is covered
+        resource = result.state.get(spec)
+        if resource is not None:
+            if spec not in operation_ids:
+                operation_ids[spec] = _spec_operation_ids(resource)
+            known = operation_ids[spec]
+            if known is None or names[1].casefold() in known:
+                continue  # the operation is created by the specification import: the file is covered
+            where = resource.source.path if resource.source else "its specification"
+            result.unused.append((
+                path,
+                f"operation {names[1]!r} is not in {where} (no such operationId); apiops creates an API's "
+                "operations from its specification only, so this one would not exist after publishing",
+            ))
+            continue
         result.unused.append((
             path,
             f"operation {names[1]!r} is described only by apiops-cli's operationInformation.json; apiops creates "
@@ -689,6 +702,31 @@ def read_tree(source: Any) -> TreeRead:
         ))
     result.layout = detect_layout(evidence, bool(artifact_paths))
     return result
+
+
+def _spec_operation_ids(spec: Resource) -> set[str] | None:
+    """The operationIds of an OpenAPI specification (folded), or None when they cannot be known
+    (WSDL, WADL, GraphQL, or a document that does not parse: lint reports that one)."""
+    if spec.content is None or spec.content_format not in ("openapi", "openapi+json", "swagger-json"):
+        return None
+    where = spec.source.path if spec.source else "specification"
+    try:
+        if spec.content_format == "openapi":
+            document = _load_yaml_safe(spec.content, where)
+        else:
+            document = json.loads(spec.content)
+    except (ArtifactError, ValueError):
+        return None
+    paths = document.get("paths") if isinstance(document, Mapping) else None
+    if not isinstance(paths, Mapping):
+        return None
+    found: set[str] = set()
+    for item in paths.values():
+        if isinstance(item, Mapping):
+            for operation in item.values():
+                if isinstance(operation, Mapping) and isinstance(operation.get("operationId"), str):
+                    found.add(operation["operationId"].casefold())
+    return found
 
 
 def _family(path: str, match: PathMatch) -> str | None:

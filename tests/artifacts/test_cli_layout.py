@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from apiops_core.artifacts import load_tree, match_path, read_tree
+from apiops_core.artifacts import key_for_path, load_tree, match_path, read_tree
 from apiops_core.cli import main
 from apiops_core.emulator.emulator import Emulator
 from apiops_core.errors import ArtifactError
@@ -141,6 +141,9 @@ def test_apiops_cli_bodies_mean_what_apiops_cli_meant(make_tree) -> None:
         "workspaces/w/apis/b/tags/t/tagInformation.json": b'{"properties": {"displayName": "t"}}',
         "apis/nospec/operations/op/operationInformation.json": b'{"properties": {"method": "GET"}}',
         "apis/nospec/mcpServerInformation.json": b"{}",
+        "apis/pets/specification.yaml": CLI_TREE["apis/petstore-api/specification.yaml"],
+        "apis/pets/operations/get-pets/operationInformation.json": b'{"properties": {"method": "GET"}}',
+        "apis/pets/operations/added-in-portal/operationInformation.json": b'{"properties": {"method": "GET"}}',
     })
     read = read_tree(DirectorySource(root))
     assert read.problems == []
@@ -157,9 +160,15 @@ def test_apiops_cli_bodies_mean_what_apiops_cli_meant(make_tree) -> None:
     unused = dict(read.unused)
     assert "has none in the tree" in unused["apis/nospec/operations/op/operationInformation.json"]
     assert "apiInformation.json only" in unused["apis/nospec/mcpServerInformation.json"]
+    assert "apis/pets/operations/get-pets/operationInformation.json" not in unused  # covered by the spec
+    assert "no such operationId" in unused["apis/pets/operations/added-in-portal/operationInformation.json"]
     assert read.layout == "apiops-cli (files of a version before 0.3)"
     assert match_path("apis/a/releases/r/releaseInformation.json").role == "cli-info"  # type: ignore[union-attr]
     assert match_path("versionSets/v/versionSetInformation.json").key == K("version-set", "v")  # type: ignore[union-attr]
+    # --since maps changed apiops-cli files to their resources like any other layout's
+    assert key_for_path("namedValues/n/namedValueInformation.json") == K("named-value", "n")
+    assert key_for_path("workspaces/w/apis/b/tags/t/tagInformation.json") == K("tag-api", "t", "b", ws="w")
+    assert key_for_path("apis/a/wiki.md") is None
 
 
 @pytest.mark.parametrize(
