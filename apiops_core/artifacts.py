@@ -131,7 +131,8 @@ class PathMatch:
     """What an artifact path is: its kind, names, scope, and the role the file plays.
 
     ``role`` is ``info`` (v7 information file), ``legacy-info`` (v5/v6 information file),
-    ``cli-info`` (an apiops-cli information file whose name differs from v7's), ``content`` (policy.xml / specification.*) or ``array`` (a v5 association array). For an
+    ``cli-info`` (an apiops-cli information file whose name differs from v7's), ``content``
+    (policy.xml / specification.*) or ``array`` (a v5 association array). For an
     ``array`` the names are those known from the path; ``fill_index`` is the position in the
     name path that each array entry supplies.
     """
@@ -668,6 +669,8 @@ def read_tree(source: Any) -> TreeRead:
         fmt = d.content_format
         if d.content is not None and row.content_kind == "policy":
             fmt = "rawxml"
+            if CLI_REDACTION_MARKER in d.content:
+                result.problems.append(_redacted_policy(d))
         result.state.add(
             Resource(
                 key=key,
@@ -821,6 +824,18 @@ def _workspace_link_body(key: ResourceKey, far_scope: str | None) -> dict[str, A
     collection = KIND_BY_NAME[far].arm_path.split("/", 1)[0]
     prefix = "" if far_scope == "service" else f"/workspaces/{key.workspace}"
     return {"properties": {field_name: f"{prefix}/{collection}/{key.names[1]}"}}
+
+
+def _redacted_policy(d: _Draft) -> ArtifactError:
+    """apiops-cli replaces literal secrets in policies by a marker; publishing it would send the marker."""
+    assert d.content is not None
+    in_xml_file = d.content_path is not None and d.content_path != d.body_path
+    line = d.content[: d.content.index(CLI_REDACTION_MARKER)].count("\n") + 1 if in_xml_file else None
+    return ArtifactError(
+        f"{CLI_REDACTION_MARKER!r} is where apiops-cli removed a secret from this policy; publishing it would "
+        "send the marker as the value: keep the secret in a secret named value and use {{its-name}} here",
+        path=d.content_path, line=line,
+    )
 
 
 def _fragment_xml_from_body(d: _Draft, body: dict[str, Any]) -> None:

@@ -210,3 +210,14 @@ def test_layout_and_unused_files_are_said_before_problems_stop_the_load(make_tre
         load_tree(DirectorySource(root))
     assert any(m.startswith("artifacts layout: apiops-cli") for m in apiops_log.text(logging.INFO))
     assert any("apis/a/wiki.md: not used: an API wiki" in m for m in apiops_log.text(logging.WARNING))
+
+
+def test_a_policy_apiops_cli_redacted_is_refused_with_file_and_line(make_tree) -> None:
+    policy = b"<policies>\n  <inbound>\n    <set-header name=\"Authorization\" exists-action=\"override\">\n" \
+             b"      <value>Bearer *** REDACTED ***</value>\n    </set-header>\n  </inbound>\n</policies>\n"
+    root = make_tree({"apis/a/apiInformation.json": b'{"properties": {"path": "a"}}', "apis/a/policy.xml": policy})
+    read = read_tree(DirectorySource(root))
+    assert len(read.problems) == 1
+    problem = read.problems[0]
+    assert problem.path.endswith("apis/a/policy.xml") and problem.line == 4
+    assert "secret named value" in str(problem)
