@@ -10,9 +10,19 @@ Reading accepts every layout users keep in Git:
   ``Kind.legacy_info_paths``;
 - v5: association arrays (``products/<p>/apis.json`` = ``[{"name": "a"}, "b", ...]``) via
   ``Kind.legacy_arrays``, and ``apiVersionSetInformation.json``;
-- apiops-cli: full ARM bodies (``id``/``type``/``name``, explicit nulls) are reduced to
-  ``{"properties": ...}``; ``operationInformation.json`` is ignored (operations come from the
-  specification).
+- apiops-cli (0.x, its ``docs/reference/artifact-format.md``): ``namedValues/``, ``versionSets/``,
+  ``policyFragments/`` (the XML inside the JSON), ``apis/<a>/tags/<t>/tagInformation.json``,
+  ``schemaInformation.json`` / ``releaseInformation.json`` under an API via ``Kind.cli_info_paths``;
+  its ``apis.json``/``groups.json``/``tags.json`` arrays are v5's; full ARM bodies (``id``/``type``/
+  ``name``, explicit nulls) are reduced to ``{"properties": ...}``; ``*** REDACTED ***`` secret
+  values count as no value; ``operationInformation.json`` is covered by the API's specification
+  (operations are created by its import); kinds apiops does not manage (wikis, tag descriptions,
+  GraphQL resolvers, policy restrictions, documentations) are reported as unused.
+
+Every file is accounted for: read into a resource, or listed in ``TreeRead.unused`` with the reason
+(unknown folder or file name, unsupported kind), or a foreign file that is legitimately there
+(README, configuration, pipelines: ``TreeRead.foreign``). ``TreeRead.layout`` names the layout
+found (``v7``, ``v6``, ``v5``, ``apiops-cli``, ``mixed: ...``).
 
 Legacy forms are merged (a stale v5 array and a v6 folder for the same link are a union).
 Writing always produces the v7 layout and never destroys anything on failure: the new tree is
@@ -22,6 +32,7 @@ built beside the root and swapped in only when complete.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets as _secrets
@@ -40,6 +51,10 @@ __all__ = [
     "PathMatch",
     "read_tree",
     "load_tree",
+    "load_tree_read",
+    "report_read",
+    "detect_layout",
+    "unused_reason",
     "write_tree",
     "render_files",
     "paths_of",
@@ -64,6 +79,7 @@ SPEC_EXT_FOR_FORMAT: dict[str, str] = {
     "graphql": "graphql",
 }
 
+_LOG = logging.getLogger("apiops.artifacts")
 _BOM = b"\xef\xbb\xbf"
 _WINDOWS_RESERVED = frozenset(
     ["CON", "PRN", "AUX", "NUL"] + [f"COM{i}" for i in range(1, 10)] + [f"LPT{i}" for i in range(1, 10)]
@@ -115,7 +131,8 @@ class PathMatch:
     """What an artifact path is: its kind, names, scope, and the role the file plays.
 
     ``role`` is ``info`` (v7 information file), ``legacy-info`` (v5/v6 information file),
-    ``content`` (policy.xml / specification.*) or ``array`` (a v5 association array). For an
+    ``cli-info`` (an apiops-cli information file whose name differs from v7's), ``content``
+    (policy.xml / specification.*) or ``array`` (a v5 association array). For an
     ``array`` the names are those known from the path; ``fill_index`` is the position in the
     name path that each array entry supplies.
     """
@@ -183,6 +200,7 @@ def _patterns() -> tuple[_Pattern, ...]:
             if row.info_path:
                 entries.append((row.info_path, "info"))
             entries += [(t, "legacy-info") for t in row.legacy_info_paths]
+            entries += [(t, "cli-info") for t in row.cli_info_paths]
             if row.content_path:
                 entries.append((row.content_path, "content"))
             for template, role in entries:
@@ -357,21 +375,164 @@ def _is_arm_envelope(body: Mapping[str, Any]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# layouts: which one a tree is in, and why a file is not read
+# ---------------------------------------------------------------------------------------------
+#: apiops-cli writes this in place of a secret named value's value (never a value to publish)
+CLI_REDACTION_MARKER = "*** REDACTED ***"
+
+#: apiops-cli files (its artifact-format reference) of kinds apiops does not manage: template → what
+_CLI_UNSUPPORTED: tuple[tuple[str, str], ...] = (
+    ("apis/{0}/wiki.md", "an API wiki"),
+    ("products/{0}/wiki.md", "a product wiki"),
+    ("apis/{0}/tagDescriptions/{1}/tagDescriptionInformation.json", "an API tag description"),
+    ("apis/{0}/resolvers/{1}/resolverInformation.json", "a GraphQL resolver"),
+    ("apis/{0}/resolvers/{1}/policy.xml", "a GraphQL resolver policy"),
+    ("policyRestrictions/{0}/policyRestrictionInformation.json", "a policy restriction"),
+    ("documentations/{0}/documentationInformation.json", "a documentation page"),
+)
+_CLI_OPERATION = "apis/{0}/operations/{1}/operationInformation.json"
+_CLI_MCP_SIDECAR = "apis/{0}/mcpServerInformation.json"
+
+#: v5/v6 file names that say which layout wrote a tree (v7 and apiops-cli write neither)
+_LEGACY_LAYOUT_OF_NAME = {
+    "apiVersionSetInformation.json": "v5",
+    "apiTagInformation.json": "v6",
+    "productTagInformation.json": "v6",
+}
+_LAYOUT_ORDER = ("v7", "v6", "v5", "apiops-cli")
+#: file names that only an artifact would have: never foreign, wherever they are
+_ARTIFACT_NAME = re.compile(r"(?:.*Information\.json|policy\.xml|specification\.[^/]+)")
+
+
+def _all_templates() -> list[str]:
+    templates: list[str] = []
+    for row in KINDS:
+        templates += [t for t in (row.info_path, row.content_path) if t]
+        templates += list(row.legacy_info_paths) + list(row.cli_info_paths) + list(row.legacy_arrays)
+    templates += [t for t, _ in _CLI_UNSUPPORTED] + [_CLI_OPERATION, _CLI_MCP_SIDECAR]
+    return templates
+
+
+def _extra_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """apiops-cli files that are no kind's: (template, what, regex) for service and workspace scope."""
+    found = [(t, what) for t, what in _CLI_UNSUPPORTED] + [(_CLI_OPERATION, "operation"), (_CLI_MCP_SIDECAR, "mcp")]
+    return tuple((t, what, _compile(t, ws)) for t, what in found for ws in (False, True))
+
+
+def _folder_patterns() -> tuple[re.Pattern[str], ...]:
+    """Every folder an artifact may live in (``apis/{0}``, ``apis/{0}/operations``...), both scopes."""
+    folders: set[str] = set()
+    for template in _all_templates():
+        parts = template.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            folders.add("/".join(parts[:i]))
+    folders.add("workspaces/{0}")
+    return tuple(_compile(f, ws) for f in sorted(folders) for ws in (False, True))
+
+
+_EXTRA_PATTERNS = _extra_patterns()
+_FOLDER_PATTERNS = _folder_patterns()
+_COLLECTIONS = frozenset(t.split("/", 1)[0] for t in _all_templates() if "/" in t)
+
+
+def _extra_match(path: str) -> tuple[str, tuple[str, ...], str | None] | None:
+    """An apiops-cli file no kind reads: (what, names, workspace), or None."""
+    for _template, what, regex in _EXTRA_PATTERNS:
+        m = regex.fullmatch(path)
+        if m:
+            groups = m.groupdict()
+            names = tuple(groups[k] for k in sorted(k for k in groups if k.startswith("n")))
+            return what, names, groups.get("ws")
+    return None
+
+
+def _is_folder(folder: str) -> bool:
+    return any(p.fullmatch(folder) for p in _FOLDER_PATTERNS)
+
+
+def unused_reason(path: str) -> str | None:
+    """Why a file no kind reads is reported, or None for a foreign file that is legitimately there.
+
+    Foreign: dot-files, READMEs and licences anywhere; any file at the root (configuration,
+    ``.apiops-lint.yaml``, pipelines) or in a folder that is no artifact collection (``pipelines/``,
+    ``_config/``), unless its name is an artifact's (``*Information.json``, ``policy.xml``,
+    ``specification.*``), which is then a misplaced or misspelt artifact.
+    """
+    parts = path.split("/")
+    name = parts[-1]
+    if name.startswith(".") or name.split(".", 1)[0].upper() in ("README", "LICENSE", "CHANGELOG", "CODEOWNERS"):
+        return None
+    scoped = parts[2:] if parts[0] == "workspaces" and len(parts) > 2 else parts
+    looks_like_artifact = _ARTIFACT_NAME.fullmatch(name) is not None
+    if not looks_like_artifact and (len(scoped) == 1 or scoped[0] not in _COLLECTIONS):
+        return None
+    folders = parts[:-1]
+    if not folders:
+        return f"{name} at the root is not a file of any layout apiops reads"
+    if _is_folder("/".join(folders)):
+        return f"unknown file name {name!r} in {'/'.join(folders)}/ (no kind reads it)"
+    known = 0
+    for i in range(len(folders), 0, -1):
+        if _is_folder("/".join(folders[:i])):
+            known = i
+            break
+    where = "/".join(folders[:known]) + "/" if known else "the root"
+    return f"unknown folder {folders[known]!r} in {where} (no kind reads what is under it)"
+
+
+def detect_layout(evidence: Mapping[str, Any], has_artifacts: bool) -> str:
+    """The layout a tree is in, from the families its files are evidence of (see ``read_tree``).
+
+    v6 and v7 write the same names for everything but tag links; v7 also writes ids
+    service-relative where v6 wrote ``/subscriptions/...``, so full ids alone say v6. A tree with
+    neither says ``v6/v7``. Association arrays are v5's and apiops-cli's; workspaces are v7's and
+    apiops-cli's.
+    """
+    families = set(evidence)
+    full_ids = "full-ids" in families
+    families.discard("full-ids")
+    cli = "apiops-cli" in families
+    if "arrays" in families:
+        families.discard("arrays")
+        families.add("apiops-cli" if cli else "v5")
+    if "workspaces" in families:
+        families.discard("workspaces")
+        if not cli:
+            families.add("v7")
+    found = [f for f in _LAYOUT_ORDER if f in families]
+    if not found and full_ids:
+        found = ["v6"]
+    if not found:
+        return "v6/v7" if has_artifacts else "empty"
+    if found == ["apiops-cli"] and "apiops-cli<0.3" in evidence:
+        return "apiops-cli (files of a version before 0.3)"
+    if len(found) == 1:
+        return found[0]
+    return "mixed: " + " + ".join(found)
+
+
+# ---------------------------------------------------------------------------------------------
 # reading
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class TreeRead:
     """The outcome of reading a tree: the state, every problem found, and the files not used.
 
-    ``ignored`` lists foreign files (README, pipelines, configuration files...) and artifacts
-    deliberately skipped; ``notes`` says why for the non-obvious ones (system resources,
-    apiops-cli bodies reduced to their properties).
+    ``ignored`` lists every file that became no resource: foreign files, artifacts deliberately
+    skipped (system resources) and the ``unused`` ones. ``unused`` are the files a user should
+    hear about, each with the reason (unknown folder or file name, a kind apiops does not
+    manage); ``foreign`` the ones legitimately there (README, configuration, pipelines), worth
+    one summary line. ``notes`` explain non-obvious readings (system resources skipped,
+    apiops-cli bodies reduced to their properties). ``layout`` is what ``detect_layout`` found.
     """
 
     state: State
     problems: list[ArtifactError] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unused: list[tuple[str, str]] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    layout: str = "empty"
 
 
 @dataclass
@@ -385,6 +546,7 @@ class _Draft:
     content_format: str | None = None
     content_ext: str | None = None
     array_path: str | None = None
+    far_scope: str | None = None  # apiops-cli array entry's ``scope`` ("service": the far end is not the workspace's)
     rel_paths: list[str] = field(default_factory=list)
 
     def source(self) -> SourceLocation:
@@ -426,6 +588,9 @@ def read_tree(source: Any) -> TreeRead:
     result = TreeRead(State())
     drafts: dict[ResourceKey, _Draft] = {}
     artifact_paths: list[str] = []
+    evidence: dict[str, str] = {}  # layout family -> first file that shows it
+    operations: list[tuple[str, tuple[str, ...], str | None]] = []  # apiops-cli operationInformation.json
+    envelopes = 0
 
     def draft(key: ResourceKey) -> _Draft:
         existing = drafts.get(key)
@@ -437,8 +602,12 @@ def read_tree(source: Any) -> TreeRead:
         match = match_path(path)
         if match is None:
             result.ignored.append(path)
+            _not_a_resource(path, result, evidence, operations)
             continue
         artifact_paths.append(path)
+        family = _family(path, match)
+        if family:
+            evidence.setdefault(family, path)
         where = source.describe(path)
         names = match.names + ((match.workspace,) if match.workspace else ())
         bad = [(n, name_problem(n)) for n in names]
@@ -463,7 +632,13 @@ def read_tree(source: Any) -> TreeRead:
                     )
                 if _is_arm_envelope(body):
                     body = {"properties": _strip_nulls(body.get("properties") or {})}
-                    result.notes.append(f"{where}: full ARM body (apiops-cli): kept 'properties' only, nulls dropped")
+                    evidence.setdefault("apiops-cli", path)
+                    envelopes += 1
+                else:
+                    style = _id_style(body)
+                    if style:
+                        evidence.setdefault(style, path)
+                body = _adapt_body(match, body, where, result)
                 d = draft(match.key)  # type: ignore[arg-type]
                 # v7 information files win over legacy ones (a union: no error for both)
                 if d.body is None or (d.body_role != "info" and match.role == "info"):
@@ -472,6 +647,10 @@ def read_tree(source: Any) -> TreeRead:
             result.problems.append(exc)
 
     result.problems.extend(_case_conflicts(artifact_paths, source.describe))
+    if envelopes:
+        result.notes.append(
+            f"{envelopes} information file(s) hold full ARM bodies (apiops-cli): kept 'properties' only, nulls dropped"
+        )
 
     for key, d in drafts.items():
         row = key.row
@@ -482,9 +661,16 @@ def read_tree(source: Any) -> TreeRead:
             )
             continue
         body = d.body if d.body is not None else {}
+        if d.content is None and row.name == "policy-fragment":
+            _fragment_xml_from_body(d, body)
+        body = d.body if d.body is not None else body
+        if key.workspace is not None and row.is_link and d.body_role in ("array", "cli-info") and not body.get("properties"):
+            body = _workspace_link_body(key, d.far_scope)
         fmt = d.content_format
         if d.content is not None and row.content_kind == "policy":
             fmt = "rawxml"
+            if CLI_REDACTION_MARKER in d.content:
+                result.problems.append(_redacted_policy(d))
         result.state.add(
             Resource(
                 key=key,
@@ -495,7 +681,169 @@ def read_tree(source: Any) -> TreeRead:
                 source=d.source(),
             )
         )
+    operation_ids: dict[ResourceKey, set[str] | None] = {}
+    for path, names, workspace in operations:
+        spec = ResourceKey("api-specification", names[:1], workspace)
+        resource = result.state.get(spec)
+        if resource is not None:
+            if spec not in operation_ids:
+                operation_ids[spec] = _spec_operation_ids(resource)
+            known = operation_ids[spec]
+            if known is None or names[1].casefold() in known:
+                continue  # the operation is created by the specification import: the file is covered
+            where = resource.source.path if resource.source else "its specification"
+            result.unused.append((
+                path,
+                f"operation {names[1]!r} is not in {where} (no such operationId); apiops creates an API's "
+                "operations from its specification only, so this one would not exist after publishing",
+            ))
+            continue
+        result.unused.append((
+            path,
+            f"operation {names[1]!r} is described only by apiops-cli's operationInformation.json; apiops creates "
+            f"an API's operations from its specification file, and API {names[0]!r} has none in the tree",
+        ))
+    result.layout = detect_layout(evidence, bool(artifact_paths))
     return result
+
+
+def _spec_operation_ids(spec: Resource) -> set[str] | None:
+    """The operationIds of an OpenAPI specification (folded), or None when they cannot be known
+    (WSDL, WADL, GraphQL, or a document that does not parse: lint reports that one)."""
+    if spec.content is None or spec.content_format not in ("openapi", "openapi+json", "swagger-json"):
+        return None
+    where = spec.source.path if spec.source else "specification"
+    try:
+        if spec.content_format == "openapi":
+            document = _load_yaml_safe(spec.content, where)
+        else:
+            document = json.loads(spec.content)
+    except (ArtifactError, ValueError):
+        return None
+    paths = document.get("paths") if isinstance(document, Mapping) else None
+    if not isinstance(paths, Mapping):
+        return None
+    found: set[str] = set()
+    for item in paths.values():
+        if isinstance(item, Mapping):
+            for operation in item.values():
+                if isinstance(operation, Mapping) and isinstance(operation.get("operationId"), str):
+                    found.add(operation["operationId"].casefold())
+    return found
+
+
+def _family(path: str, match: PathMatch) -> str | None:
+    """Which layout family one read file is evidence of (None: a name several layouts share)."""
+    if match.role == "cli-info":
+        return "apiops-cli"
+    if match.role == "array":
+        return "arrays"
+    name = path.rsplit("/", 1)[-1]
+    if match.role == "legacy-info":
+        return _LEGACY_LAYOUT_OF_NAME.get(name)
+    if match.role == "info" and match.kind in ("tag-api", "tag-product"):
+        return "v7"
+    if match.workspace is not None or match.kind == "workspace":
+        return "workspaces"
+    return None
+
+
+#: properties that name another resource by id: v7 writes them service-relative, v6 (and older) in full
+_ID_PROPERTIES = ("apiVersionSetId", "loggerId", "scope", "apiId")
+
+
+def _id_style(body: Mapping[str, Any]) -> str | None:
+    """``v7`` for a service-relative id (``/loggers/x``), ``full-ids`` for ``/subscriptions/...``."""
+    props = body.get("properties")
+    if not isinstance(props, dict):
+        return None
+    for name in _ID_PROPERTIES:
+        value = props.get(name)
+        if isinstance(value, str) and value.startswith("/subscriptions/"):
+            return "full-ids"
+        if name != "scope" and isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+            return "v7"  # (a subscription scope "/apis" or "/" is relative in every layout)
+    return None
+
+
+def _not_a_resource(
+    path: str, result: TreeRead, evidence: dict[str, str], operations: list[tuple[str, tuple[str, ...], str | None]]
+) -> None:
+    """Account for a file no kind reads: an apiops-cli file of its own, unused (with why) or foreign."""
+    extra = _extra_match(path)
+    if extra is not None:
+        what, names, workspace = extra
+        evidence.setdefault("apiops-cli", path)
+        if what == "operation":
+            operations.append((path, names, workspace))
+        elif what == "mcp":
+            evidence.setdefault("apiops-cli<0.3", path)
+            result.unused.append((
+                path,
+                "apiops-cli before 0.3 wrote MCP server settings here; apiops-cli 0.3+ and apiops read them "
+                "from apiInformation.json only",
+            ))
+        else:
+            result.unused.append((path, f"{what} (apiops-cli): a kind apiops does not manage; not published"))
+        return
+    reason = unused_reason(path)
+    if reason is None:
+        result.foreign.append(path)
+    else:
+        result.unused.append((path, reason))
+
+
+def _adapt_body(match: PathMatch, body: dict[str, Any], where: str, result: TreeRead) -> dict[str, Any]:
+    """What another layout's information file means in ours (apiops-cli's, mostly)."""
+    if match.role == "cli-info" and KIND_BY_NAME[match.kind].is_link:
+        return {}  # apiops-cli's apis/<a>/tags/<t>/tagInformation.json holds the tag, not the link
+    props = body.get("properties")
+    if match.kind == "named-value" and isinstance(props, dict) and props.get("value") == CLI_REDACTION_MARKER:
+        body = {**body, "properties": {k: v for k, v in props.items() if k != "value"}}
+        result.notes.append(f"{where}: value {CLI_REDACTION_MARKER!r} (apiops-cli's redaction) read as no value")
+    return body
+
+
+#: the property of a workspace ``*Links`` resource that names its far end, by far-end kind
+_LINK_ID_FIELD = {"api": "apiId", "product": "productId", "group": "groupId"}
+
+
+def _workspace_link_body(key: ResourceKey, far_scope: str | None) -> dict[str, Any]:
+    """A workspace link's body when the file has none (v5/apiops-cli arrays, apiops-cli tag folders).
+
+    In a workspace, links are ``*Links`` resources whose PUT must name the far end
+    (``properties.apiId``...); the service-level link PUT takes no body. apiops-cli marks a far end
+    outside the workspace (a built-in group) with ``"scope": "service"``.
+    """
+    row = key.row
+    assert row.link is not None
+    far = row.link[1]
+    field_name = _LINK_ID_FIELD.get(far)
+    if field_name is None:
+        return {}
+    collection = KIND_BY_NAME[far].arm_path.split("/", 1)[0]
+    prefix = "" if far_scope == "service" else f"/workspaces/{key.workspace}"
+    return {"properties": {field_name: f"{prefix}/{collection}/{key.names[1]}"}}
+
+
+def _redacted_policy(d: _Draft) -> ArtifactError:
+    """apiops-cli replaces literal secrets in policies by a marker; publishing it would send the marker."""
+    assert d.content is not None
+    in_xml_file = d.content_path is not None and d.content_path != d.body_path
+    line = d.content[: d.content.index(CLI_REDACTION_MARKER)].count("\n") + 1 if in_xml_file else None
+    return ArtifactError(
+        f"{CLI_REDACTION_MARKER!r} is where apiops-cli removed a secret from this policy; publishing it would "
+        "send the marker as the value: keep the secret in a secret named value and use {{its-name}} here",
+        path=d.content_path, line=line,
+    )
+
+
+def _fragment_xml_from_body(d: _Draft, body: dict[str, Any]) -> None:
+    """apiops-cli keeps a policy fragment's XML in its JSON (``properties.value``); ours is policy.xml."""
+    props = body.get("properties")
+    if isinstance(props, dict) and isinstance(props.get("value"), str):
+        d.content, d.content_path = props["value"], d.body_path
+        d.body = {**body, "properties": {k: v for k, v in props.items() if k not in ("value", "format")}}
 
 
 def _read_content(
@@ -542,11 +890,23 @@ def _read_array(
             d.array_path = where
         if d.body is None:
             d.body, d.body_role = {}, "array"
+        if isinstance(item, dict) and item.get("scope") in ("service", "workspace"):
+            d.far_scope = item["scope"]
 
 
-def load_tree(source: Any) -> State:
-    """Read a tree and raise one ``ArtifactError`` listing every problem (each with file:line)."""
+def load_tree(source: Any, *, report: bool = True) -> State:
+    """Read a tree and raise one ``ArtifactError`` listing every problem (each with file:line).
+
+    With ``report`` the layout found and every unused file are logged (see ``report_read``).
+    """
+    return load_tree_read(source, report=report).state
+
+
+def load_tree_read(source: Any, *, report: bool = True) -> TreeRead:
+    """``load_tree``, returning the whole ``TreeRead`` (layout, unused and foreign files)."""
     read = read_tree(source)
+    if report:
+        report_read(read, source)
     if read.problems:
         first = read.problems[0]
         lines = "\n".join(f"  {p}" for p in read.problems)
@@ -554,7 +914,31 @@ def load_tree(source: Any) -> State:
         raise ArtifactError(
             f"{count} problem{'s' if count > 1 else ''} in the artifacts tree:\n{lines}", path=first.path, line=first.line
         )
-    return read.state
+    return read
+
+
+#: at most this many unused files are logged one by one (then a count)
+_MAX_UNUSED_LINES = 50
+
+
+def report_read(read: TreeRead, source: Any = None, log: logging.Logger | None = None) -> None:
+    """Say which layout was read (info), each unused file with why (warning), and foreign files (one line).
+
+    A file the reader does not use is never dropped in silence: a user migrating from another tool
+    must see what apiops will not publish.
+    """
+    log = log or _LOG
+    describe = getattr(source, "describe", None) or (lambda p: p)
+    log.info("artifacts layout: %s (%d resource(s))", read.layout, len(read.state))
+    for note in read.notes:
+        log.info("%s", note)
+    for path, reason in read.unused[:_MAX_UNUSED_LINES]:
+        log.warning("%s: not used: %s", describe(path), reason)
+    if len(read.unused) > _MAX_UNUSED_LINES:
+        log.warning("... and %d more unused file(s)", len(read.unused) - _MAX_UNUSED_LINES)
+    if read.foreign:
+        shown = ", ".join(read.foreign[:5]) + (", ..." if len(read.foreign) > 5 else "")
+        log.info("%d file(s) outside the artifacts left alone: %s", len(read.foreign), shown)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ Every engine (extract, plan, apply, lint) is a loop over ``KINDS``. A row says, 
 - where the resource lives in ARM (``arm_path``, a template over the resource's name path),
 - where it lives in the artifacts tree (``info_path`` for the JSON information file, ``content_path``
   for an owned text file such as ``policy.xml`` or ``specification.*``), in the Azure/apiops v7
-  layout, plus the older layouts the reader still accepts (``legacy_info_paths``, ``legacy_arrays``),
+  layout, plus the older layouts the reader still accepts (``legacy_info_paths``, ``legacy_arrays``)
+  and apiops-cli's layout where its file names differ (``cli_info_paths``),
 - what it depends on (``parent``, ``link`` ends, ``references`` to other kinds by JSON path),
 - and its exceptions (``system_names``, ``read_only_fields``, ``secret_fields``, ``set_fields``).
 
@@ -84,6 +85,10 @@ class Kind:
     workspace_arm_path: str | None = None
     legacy_info_paths: tuple[str, ...] = ()
     legacy_arrays: tuple[str, ...] = ()
+    #: apiops-cli (Azure/apiops-cli, the TypeScript successor) information files whose path differs
+    #: from v7's; read only, never written (its ``apis.json``/``groups.json``/``tags.json`` arrays are
+    #: the v5 ``legacy_arrays``, and most other file names are v7's own)
+    cli_info_paths: tuple[str, ...] = ()
     special: str | None = None
     depends_on_kinds: tuple[str, ...] = field(default=())
     #: ``properties.*`` the service requires on PUT (2024-05-01 definitions); lint checks them first
@@ -151,6 +156,7 @@ KINDS: tuple[Kind, ...] = (
         required_fields=('displayName',),
         arm_path="namedValues/{0}",
         info_path="named values/{0}/namedValueInformation.json",
+        cli_info_paths=("namedValues/{0}/namedValueInformation.json",),
         config_key="namedValues",
         v6_config_key="namedValueNames",
         secret_fields=("properties.value",),
@@ -171,6 +177,7 @@ KINDS: tuple[Kind, ...] = (
         arm_path="apiVersionSets/{0}",
         info_path="version sets/{0}/versionSetInformation.json",
         legacy_info_paths=("version sets/{0}/apiVersionSetInformation.json",),
+        cli_info_paths=("versionSets/{0}/versionSetInformation.json",),
         config_key="versionSets",
         v6_config_key="versionSetNames",
     ),
@@ -205,6 +212,7 @@ KINDS: tuple[Kind, ...] = (
         name="policy-fragment",
         arm_path="policyFragments/{0}",
         info_path="policy fragments/{0}/policyFragmentInformation.json",
+        cli_info_paths=("policyFragments/{0}/policyFragmentInformation.json",),
         content_path="policy fragments/{0}/policy.xml",
         content_kind="policy",
         config_key="policyFragments",
@@ -292,6 +300,7 @@ KINDS: tuple[Kind, ...] = (
         arm_path="apis/{0}/schemas/{1}",
         parent="api",
         info_path="apis/{0}/schemas/{1}/apiSchemaInformation.json",
+        cli_info_paths=("apis/{0}/schemas/{1}/schemaInformation.json",),
         config_key="schemas",
         lro=True,
     ),
@@ -309,6 +318,7 @@ KINDS: tuple[Kind, ...] = (
         arm_path="apis/{0}/releases/{1}",
         parent="api",
         info_path="apis/{0}/releases/{1}/apiReleaseInformation.json",
+        cli_info_paths=("apis/{0}/releases/{1}/releaseInformation.json",),
         config_key="releases",
         references=(Reference("properties.apiId", ("api",)),),
         read_only_fields=("provisioningState", "createdDateTime", "updatedDateTime"),
@@ -320,6 +330,7 @@ KINDS: tuple[Kind, ...] = (
         parent="tag",
         info_path="tags/{0}/apis/{1}/tagApiInformation.json",
         legacy_info_paths=("apis/{1}/tags/{0}/apiTagInformation.json",),
+        cli_info_paths=("apis/{1}/tags/{0}/tagInformation.json",),
         legacy_arrays=("apis/{1}/tags.json",),
         link=("tag", "api"),
         config_key="apis",

@@ -77,6 +77,7 @@ class Desired:
     lint_config: Any = None
     selection: Any = None
     notes: tuple[str, ...] = ()
+    layout: str | None = None
 
 
 def _git_root(path: Path) -> tuple[Path, str]:
@@ -127,7 +128,7 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     References the target instance could supply (AO301-AO307) are checked by ``make_plan``
     once the target is known; everything else that lint calls an error stops here.
     """
-    from ..artifacts import load_tree
+    from ..artifacts import load_tree_read
     from ..lint import check_publishable
     from ..lint.config import LintConfig
     from ..selection import Selection, skip_auto_subscriptions
@@ -145,7 +146,8 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
         source: Any = GitCommitSource(repo, commit, subdir)
     else:
         source = DirectorySource(path)
-    state = load_tree(source)
+    read = load_tree_read(source)
+    state = read.state
     require_artifacts(state, artifacts, commit=commit)
     service_name = None
     if overrides:
@@ -167,7 +169,7 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     # pre-flight: nothing is published while lint reports an error (tunable in .apiops-lint.yaml)
     lint_config = LintConfig.discover(path, LintConfig.working_folder())
     check_publishable(published, config=lint_config, defer_target_rules=True, root_prefix=root_prefix)
-    return Desired(state, commit, service_name, lint_config, selection, notes + selected_notes)
+    return Desired(state, commit, service_name, lint_config, selection, notes + selected_notes, read.layout)
 
 
 def refuse_dangling_references(desired: Desired, arm: Any) -> None:
@@ -359,7 +361,7 @@ def make_plan(
                     key = key_for_path(path[len(prefix):])
                     if key is not None:
                         keys.append(key)
-        previous = load_tree(GitCommitSource(repo, since, subdir))
+        previous = load_tree(GitCommitSource(repo, since, subdir), report=False)
         log.info("--since %s: %d changed file(s) map to %d resource(s)", since, len(keys), len(set(keys)))
         plan = plan_since(
             desired.state, previous, keys, creator=creator, terminator=terminator,
@@ -476,6 +478,6 @@ def run(args: argparse.Namespace, context: "Context") -> int:
         Path(args.markdown).write_text(plan_markdown(plan), encoding="utf-8")
     context.stdout(plan_text(plan))
     write_result(args.result, {"puts": len(plan.puts), "deletes": len(plan.deletes),
-                               "has_changes": not plan.is_empty, "plan_file": args.out})
+                               "has_changes": not plan.is_empty, "plan_file": args.out, "layout": desired.layout})
     return 0
 
