@@ -37,9 +37,9 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 try:
@@ -170,9 +170,11 @@ def repository_links(url: str, branch: str = "main") -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class Identity:
-    """Who publishes the extension and under which id and version (build options)."""
+class Identity(NamedTuple):
+    """Who publishes the extension and under which id and version (build options).
+
+    A NamedTuple, not a dataclass: tests load this script by file path, outside sys.modules.
+    """
 
     publisher: str = DEFAULT_PUBLISHER
     extension_id: str = DEFAULT_EXTENSION_ID
