@@ -160,3 +160,38 @@ def test_ci_runs_what_the_readme_says() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert install.rsplit("&& apiops demo", 1)[0].strip() in ci
     assert re.search(rf"^{re.escape(tests)}$", ci, re.M)
+
+
+# ------------------------------------------------------------------------------ samples
+def test_sample_extractor_configuration_loads_and_filters() -> None:
+    from apiops_core.config import ExtractorConfig
+    from apiops_core.model import ResourceKey
+
+    config = ExtractorConfig.load(ROOT / "samples" / "configuration.extractor.yaml")
+    assert config.selects(ResourceKey("api", ("echo-api",), None))
+    assert not config.selects(ResourceKey("api", ("someone-elses-api",), None))
+    assert config.selects(ResourceKey("product", ("starter",), None))
+    assert not config.selects(ResourceKey("gateway", ("gw",), None))
+    assert config.spec_format == "OpenApiV3Yaml"
+
+
+def test_sample_prod_overrides_load_and_need_their_tokens() -> None:
+    from apiops_core.config import Overrides
+    from apiops_core.errors import ConfigError
+
+    path = ROOT / "samples" / "configuration.prod.yaml"
+    tokens = {"CONFERENCE_API_KEY": "k", "APPINSIGHTS_INSTRUMENTATION_KEY": "i"}
+    overrides = Overrides.load(path, tokens)
+    assert overrides.service_name == "apim-contoso-prod"
+    kinds = {entry.key.kind for entry in overrides.entries}
+    assert {"named-value", "backend", "logger", "api", "api-diagnostic"} <= kinds
+    with pytest.raises(ConfigError) as missing:
+        Overrides.load(path, {})
+    assert "CONFERENCE_API_KEY" in str(missing.value)
+
+
+def test_the_publisher_names_the_sample_as_the_start_of_its_prod_overrides() -> None:
+    publisher = (ROOT / "pipelines" / "publisher.yml").read_text(encoding="utf-8")
+    assert "overridesFile: configuration.prod.yaml" in publisher and "samples/configuration.prod.yaml" in publisher
+    setup = (ROOT / "docs" / "SETUP.md").read_text(encoding="utf-8")
+    assert "samples/configuration.prod.yaml" in setup and "samples/configuration.extractor.yaml" in setup
