@@ -56,6 +56,10 @@ _FALSE = frozenset({"false", "no", "n", "off", "0", ""})
 _PUBLIC_AUTH_PARAMETERS = ("_AUTHENTICATIONTYPE", "_SCOPE", "_ROLE", "_SCOPELEVEL")
 #: Values too short to mask without wrecking the log (the agent has a similar floor).
 _MIN_SECRET_LENGTH = 4
+#: A line of engine output that is a warning (``warning: <message>``, as the CLI prints and logs
+#: them), colour codes allowed around it: it becomes a pipeline warning.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_WARNING_LINE = re.compile(r"^\s*warning:\s*(?P<message>\S.*?)\s*$", re.IGNORECASE)
 
 
 class TaskFailed(Exception):
@@ -130,6 +134,8 @@ class TaskContext:
     last_error: str = ""
     #: Callables that see every plain log line after masking (e.g. to keep the CLI's last message).
     observers: list[Callable[[str], None]] = field(default_factory=list)
+    #: Warning messages reported so far (each once): any makes a succeeding task SucceededWithIssues.
+    warnings_reported: list[str] = field(default_factory=list)
 
     # ----------------------------------------------------------------- reading the agent
     def get_input(self, name: str, *, required: bool = False, default: str = "") -> str:
@@ -269,18 +275,36 @@ class TaskContext:
         self._emit(format_command(name, self.mask(neutralise(data)), **clean))
 
     def write_line(self, text: str) -> None:
-        """Plain log text (possibly from the instance): neutralised, masked, one line per line."""
+        """Plain log text (possibly from the instance): neutralised, masked, one line per line.
+
+        A ``warning: ...`` line (how the CLI prints a warning, e.g. a secret named value that
+        was skipped) is reported as a pipeline warning instead, so the run shows it.
+        """
         for line in text.splitlines() or [""]:
             clean = self.mask(neutralise(line))
             for observer in self.observers:
                 observer(clean)
-            self._emit(clean)
+            warning = _WARNING_LINE.match(_ANSI.sub("", clean))
+            if warning:
+                self.warning(warning["message"])
+            else:
+                self._emit(clean)
 
     def debug(self, message: str) -> None:
         for line in message.splitlines() or [""]:
             self.command("task.debug", line)
 
     def warning(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        """A pipeline warning (``task.logissue type=warning``), once per message.
+
+        The CLI prints a warning in its plan text and may log it again; one issue is enough.
+        Any warning makes :func:`run_task` complete a succeeding task as SucceededWithIssues.
+        """
+        message = _WARNING_LINE.sub(r"\g<message>", message, count=1) if _WARNING_LINE.match(message) else message
+        key = f"{path}:{line}:{message}"
+        if key in self.warnings_reported:
+            return
+        self.warnings_reported.append(key)
         self.command("task.logissue", message, type="warning", sourcepath=path, linenumber=line)
 
     def error(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
@@ -468,7 +492,7 @@ def run_task(
     """Run one task body under the agent contract and return the process exit code (always 0).
 
     The body returns the result (``Succeeded`` or ``SucceededWithIssues``; None means
-    Succeeded) or raises: ``ApiOpsError`` and :class:`TaskFailed` fail the task with their
+    Succeeded; Succeeded becomes SucceededWithIssues when a warning was reported) or raises: ``ApiOpsError`` and :class:`TaskFailed` fail the task with their
     message (and file/line for the issue), anything else fails it as an internal error with
     the traceback as debug output.
     """
@@ -494,6 +518,8 @@ def run_task(
     try:
         result = body(context) or "Succeeded"
         stream.close_pending()
+        if result == "Succeeded" and context.warnings_reported:
+            result = "SucceededWithIssues"  # the run shows "succeeded with issues", pointing at them
         context.complete(result)
     except BaseException as exc:  # noqa: BLE001 - every outcome must end in task.complete
         stream.close_pending()

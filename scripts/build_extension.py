@@ -1,17 +1,28 @@
 """Build the Azure DevOps extension (.vsix) in one reproducible command.
 
-    python scripts/build_extension.py            # wheel -> stage -> tfx -> dist/*.vsix
-    python scripts/build_extension.py --stage-only
+    python scripts/build_extension.py --publisher contoso --version 1.2.3 \
+        --repository-url https://github.com/contoso/apiops     # a Marketplace build
+    python scripts/build_extension.py --dev                   # a private build, no links
+    python scripts/build_extension.py --dev --stage-only
+
+Identity and links are build options, never edited into the sources: ``--publisher`` (your
+Marketplace publisher id), ``--extension-id`` (default ``apiops-tasks``), ``--version``
+(default: pyproject's) and ``--repository-url``, from which every link is derived (repository,
+support, get started, license, each task's help). The sources carry no placeholder links, and
+the repository has no canonical remote, so ``--repository-url`` is required unless ``--dev``.
 
 Steps, and why:
 1. ``pip wheel --no-deps . -w build/wheel``: the apiops wheel every task folder ships (the
    toolchain is built from it on the agent).
 2. ``constraints.txt``: the exact versions of apiops' dependencies in the build environment
    (the versions the tests ran with), so agents install those and not whatever is newest.
-3. Stage ``build/extension/``: manifest, overview, images and, per task folder, task.json,
-   icon.png, entry.json, the shared shim ``tasks/_shim/index.js``, the wheel and constraints.
-   The single source of the version is pyproject.toml: it is stamped into the manifest and
-   every task.json here (task Major stays the folder's; see ``task_version``).
+3. Stage ``build/extension/``: manifest, overview, LICENSE, CHANGELOG, images and, per task
+   folder, task.json, icon.png, entry.json, the shared shim ``tasks/_shim/index.js``, the
+   wheel and constraints. The extension version (``--version``, else pyproject.toml's) is
+   stamped into the manifest and every task.json (task Major stays the folder's; see
+   ``task_version``); publisher, extension id and version also go into every entry.json.
+   Each task folder gets its own copy of the wheel (~0.3 MB): the agent downloads and
+   extracts every task folder on its own, so task folders cannot share files.
 4. ``tfx extension create --manifest-globs vss-extension.json --output-path dist/`` with the
    pinned tfx-cli of package-lock.json (``npm ci`` first; the same binary ``npx tfx`` runs),
    from the staged folder.
@@ -28,6 +39,8 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlparse
 
 try:
     import tomllib
@@ -36,7 +49,13 @@ except ImportError:  # pragma: no cover - Python 3.10
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIM = ROOT / "tasks" / "_shim" / "index.js"
-PROJECT_FILES = ("vss-extension.json", "overview.md")
+PROJECT_FILES = ("overview.md", "LICENSE", "CHANGELOG.md")
+DEFAULT_EXTENSION_ID = "apiops-tasks"
+DEFAULT_PUBLISHER = "apiops"
+#: Marketplace publisher and extension ids: letters, digits, dashes (and, for ids, dots/underscores)
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+#: hosts that only ever stand for "fill me in"
+_PLACEHOLDER_HOST = re.compile(r"(^|\.)(example\.(com|org|net)|[^.]+\.(invalid|example|test|localhost)|localhost)$")
 
 
 def project_version(root: Path = ROOT) -> str:
@@ -52,7 +71,7 @@ def task_folders(root: Path = ROOT) -> list[Path]:
 def split_version(version: str) -> tuple[int, int, int]:
     match = re.match(r"^(\d+)\.(\d+)\.(\d+)", version)
     if not match:
-        raise SystemExit(f"pyproject version {version!r} is not major.minor.patch")
+        raise SystemExit(f"version {version!r} is not major.minor.patch")
     return int(match[1]), int(match[2]), int(match[3])
 
 
@@ -112,24 +131,101 @@ def pinned_constraints(distribution: str = "apiops-core") -> list[str]:
     return [f"{name}=={version}" for name, version in sorted(seen.items())]
 
 
-def stage(out_dir: Path, wheel: Path, constraints: list[str], version: str) -> Path:
-    """Lay out the extension exactly as it is packaged, versions stamped."""
+def check_id(kind: str, value: str) -> str:
+    if not _ID.match(value):
+        raise SystemExit(f"{kind} {value!r} is not a Marketplace id (letters, digits, '-', '.', '_'; at most 63)")
+    return value
+
+
+def repository_links(url: str, branch: str = "main") -> dict[str, str]:
+    """Every link of the listing and the tasks, from the repository's web address.
+
+    Azure Repos (``.../_git/<repo>``) addresses files as ``?path=/<file>&version=GB<branch>``
+    and has no issue tracker (support goes to the setup guide's troubleshooting); GitHub,
+    GitLab and similar hosts use ``/blob/<branch>/<file>`` and ``/issues``.
+    """
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme != "https" or not host or _PLACEHOLDER_HOST.search(host):
+        raise SystemExit(f"--repository-url {url!r} must be the https address of the project's repository")
+    base = url.rstrip("/")
+    if base.endswith(".git"):
+        base = base[: -len(".git")]
+    if "/_git/" in base:
+        def file(path: str, anchor: str = "") -> str:
+            return f"{base}?path=/{path}&version=GB{branch}" + (f"&anchor={anchor}" if anchor else "")
+        support = file("docs/SETUP.md", "troubleshooting")
+    else:
+        def file(path: str, anchor: str = "") -> str:
+            return f"{base}/blob/{branch}/{path}" + (f"#{anchor}" if anchor else "")
+        support = f"{base}/issues"
+    return {
+        "repository": base,
+        "support": support,
+        "getstarted": file("docs/SETUP.md"),
+        "license": file("LICENSE"),
+        "learn": file("README.md"),
+        "changelog": file("CHANGELOG.md"),
+        "taskHelp": file("overview.md", "tasks-inputs-and-outputs"),
+    }
+
+
+class Identity(NamedTuple):
+    """Who publishes the extension and under which id and version (build options).
+
+    A NamedTuple, not a dataclass: tests load this script by file path, outside sys.modules.
+    """
+
+    publisher: str = DEFAULT_PUBLISHER
+    extension_id: str = DEFAULT_EXTENSION_ID
+    version: str = ""  # empty: pyproject's
+    repository_url: str | None = None  # None: a private build without links
+    branch: str = "main"
+
+
+def build_manifest(identity: Identity, version: str) -> dict:
+    """vss-extension.json with the identity, version and links of this build."""
+    manifest = json.loads((ROOT / "vss-extension.json").read_text(encoding="utf-8"))
+    manifest["publisher"] = check_id("publisher", identity.publisher)
+    manifest["id"] = check_id("extension id", identity.extension_id)
+    manifest["version"] = version
+    manifest.pop("links", None)
+    manifest.pop("repository", None)
+    if identity.repository_url:
+        links = repository_links(identity.repository_url, identity.branch)
+        manifest["links"] = {key: {"uri": links[key]} for key in ("getstarted", "learn", "license", "support")}
+        manifest["repository"] = {"type": "git", "uri": links["repository"]}
+    return manifest
+
+
+def stage(out_dir: Path, wheel: Path, constraints: list[str], version: str, identity: Identity | None = None) -> Path:
+    """Lay out the extension exactly as it is packaged: identity, versions and links stamped."""
+    identity = identity or Identity()
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
     major, minor, patch = split_version(version)
-    manifest = json.loads((ROOT / "vss-extension.json").read_text(encoding="utf-8"))
-    manifest["version"] = f"{major}.{minor}.{patch}"
+    version = f"{major}.{minor}.{patch}"
+    manifest = build_manifest(identity, version)
+    links = repository_links(identity.repository_url, identity.branch) if identity.repository_url else None
     (out_dir / "vss-extension.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    shutil.copy2(ROOT / "overview.md", out_dir / "overview.md")
+    for name in PROJECT_FILES:
+        shutil.copy2(ROOT / name, out_dir / name)
     shutil.copytree(ROOT / "images", out_dir / "images")
+    stamp = {"publisher": manifest["publisher"], "id": manifest["id"], "version": version}
     for folder in task_folders():
         target = out_dir / folder.relative_to(ROOT)
         target.mkdir(parents=True)
         task = json.loads((folder / "task.json").read_text(encoding="utf-8-sig"))
         task["version"] = task_version(task["version"]["Major"], version)
+        task["helpMarkDown"] = task["helpMarkDown"].rstrip() + f" (extension {stamp['publisher']}.{stamp['id']} {version})"
+        if links:
+            task["helpUrl"] = links["taskHelp"]
+            task["releaseNotes"] = f"[Release notes]({links['changelog']})"
         (target / "task.json").write_text(json.dumps(task, indent=2) + "\n", encoding="utf-8")
-        for name in ("icon.png", "entry.json"):
-            shutil.copy2(folder / name, target / name)
+        shutil.copy2(folder / "icon.png", target / "icon.png")
+        entry = json.loads((folder / "entry.json").read_text(encoding="utf-8"))
+        entry["extension"] = stamp
+        (target / "entry.json").write_text(json.dumps(entry, indent=2) + "\n", encoding="utf-8")
         shutil.copy2(SHIM, target / "index.js")
         shutil.copy2(wheel, target / wheel.name)
         (target / "constraints.txt").write_text("\n".join(constraints) + "\n", encoding="utf-8")
@@ -176,10 +272,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-path", type=Path, default=ROOT / "dist")
     parser.add_argument("--stage-only", action="store_true", help="stop after staging build/extension")
     parser.add_argument("--allow-tfx-warnings", action="store_true", help="package even if tfx warns")
+    parser.add_argument("--publisher", default=DEFAULT_PUBLISHER, help="Marketplace publisher id (default %(default)s)")
+    parser.add_argument("--extension-id", default=DEFAULT_EXTENSION_ID, help="extension id (default %(default)s)")
+    parser.add_argument("--version", help="extension version major.minor.patch (default: pyproject.toml's); "
+                        "every task's version is derived from it")
+    parser.add_argument("--repository-url", help="https address of the repository the links point at "
+                        "(required unless --dev)")
+    parser.add_argument("--branch", default="main", help="branch the file links point at (default %(default)s)")
+    parser.add_argument("--dev", action="store_true", help="a private build without Marketplace links")
     args = parser.parse_args(argv)
-    version = project_version()
+    if not args.repository_url and not args.dev:
+        parser.error("--repository-url is required for a Marketplace build (or pass --dev for a private build without links)")
+    version = args.version or project_version()
+    split_version(version)
+    identity = Identity(args.publisher, args.extension_id, version, args.repository_url, args.branch)
+    build_manifest(identity, version)  # bad ids or links fail before the slow steps
     wheel = build_wheel(args.build_dir / "wheel")
-    staged = stage(args.build_dir / "extension", wheel, pinned_constraints(), version)
+    staged = stage(args.build_dir / "extension", wheel, pinned_constraints(), version, identity)
     print(f"staged {staged}", file=sys.stderr)
     if args.stage_only:
         print(staged)

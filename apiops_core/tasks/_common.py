@@ -29,6 +29,9 @@ __all__ = [
     "secret_token_environ",
     "default_plan_file",
     "add_option",
+    "max_deletions_input",
+    "overrides_input",
+    "NO_LIMIT",
 ]
 
 _WHERE = re.compile(r"^(?P<path>.*?):(?P<line>\d+): (?P<message>.*)$")
@@ -175,6 +178,43 @@ def add_option(argv: list[str], option: str, value: object) -> None:
         argv.append(option)
     elif value not in (None, "", False):
         argv += [option, str(value)]
+
+
+#: What ``maxDeletions: unlimited`` hands the CLI: ``--max-deletions`` takes a number, and with
+#: ``--prune`` its absence means 0, so "no limit" is a number no plan reaches.
+NO_LIMIT = 2**31 - 1
+_UNLIMITED = frozenset({"unlimited", "none", "no limit", "-1"})
+
+
+def max_deletions_input(context: TaskContext, default: str) -> int:
+    """The ``maxDeletions`` input as the CLI's ``--max-deletions`` number.
+
+    A whole number (0 and up), or ``unlimited``; empty means the task's documented default
+    (``default``, the task.json ``defaultValue``), never 0 by accident: the agent fills the
+    default only when the input is absent, so ``maxDeletions: ""`` in YAML must mean the same.
+    """
+    raw = context.get_input("maxDeletions") or default
+    if raw.lower() in _UNLIMITED:
+        return NO_LIMIT
+    if raw.isdigit():
+        return int(raw)
+    raise TaskFailed(f"Input maxDeletions must be a whole number (0 or more) or 'unlimited', not {raw!r}")
+
+
+def overrides_input(context: TaskContext) -> str | None:
+    """The ``overridesFile`` input; a named file that does not exist fails with what to do.
+
+    It is never skipped silently: publishing without the environment's overrides would send
+    another environment's backend URLs and named values to this one.
+    """
+    try:
+        return context.get_path_input("overridesFile", check_exists=True)
+    except TaskFailed:
+        raise TaskFailed(
+            f"Input overridesFile: {context.get_input('overridesFile')} does not exist in the repository. "
+            "Create it (start from samples/configuration.prod.yaml; docs/SETUP.md, 'First day checklist'), "
+            "or set this environment's overridesFile to '' to publish the artifacts unchanged."
+        ) from None
 
 
 def default_plan_file(context: TaskContext) -> str:

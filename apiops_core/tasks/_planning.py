@@ -9,6 +9,8 @@ from apiops_core.tasks._common import (
     add_option,
     default_plan_file,
     engine_environ,
+    max_deletions_input,
+    overrides_input,
     secret_token_environ,
     read_azure_target,
     run_cli,
@@ -23,7 +25,7 @@ def plan_body(context: TaskContext, half: str) -> str:
     artifacts = context.get_path_input("artifactsFolder", required=True, check_exists=True)
     plan_file = context.get_path_input("planFile") or default_plan_file(context)
     os.makedirs(os.path.dirname(plan_file) or ".", exist_ok=True)
-    overrides = context.get_path_input("overridesFile", check_exists=True)
+    overrides = overrides_input(context)
     tokens = secret_token_environ(context) if context.get_bool_input("tokenSubstitution", default=True) else {}
     argv = ["plan", "--artifacts", artifacts, f"--{half}", "--out", plan_file]
     add_option(argv, "--overrides", overrides)
@@ -31,7 +33,7 @@ def plan_body(context: TaskContext, half: str) -> str:
     add_option(argv, "--since", context.get_input("since"))
     if half == "terminator":
         add_option(argv, "--prune", context.get_bool_input("prune", default=True))
-        add_option(argv, "--max-deletions", context.get_int_input("maxDeletions"))
+        add_option(argv, "--max-deletions", max_deletions_input(context, default="unlimited"))
     run = run_cli(context, argv, engine_environ(context, target, tokens), markdown_option="--markdown")
 
     puts = int(run.result.get("puts", 0) or 0)

@@ -11,7 +11,15 @@ import sys
 from typing import Mapping, TextIO
 
 from apiops_core.agent import TaskContext, run_task
-from apiops_core.tasks._common import add_option, engine_environ, secret_token_environ, read_azure_target, run_cli
+from apiops_core.tasks._common import (
+    add_option,
+    engine_environ,
+    max_deletions_input,
+    overrides_input,
+    read_azure_target,
+    run_cli,
+    secret_token_environ,
+)
 
 __all__ = ["main", "body"]
 
@@ -20,7 +28,7 @@ def body(context: TaskContext) -> str:
     target = read_azure_target(context, service_required=False)
     artifacts = context.get_path_input("artifactsFolder", required=True, check_exists=True)
     plan_file = context.get_path_input("planFile", check_exists=True)
-    overrides = context.get_path_input("overridesFile", check_exists=True)
+    overrides = overrides_input(context)
     tokens = secret_token_environ(context) if context.get_bool_input("tokenSubstitution", default=True) else {}
     if plan_file:
         argv = ["apply", plan_file, "--artifacts", artifacts]
@@ -31,8 +39,10 @@ def body(context: TaskContext) -> str:
         argv = ["publish", "--artifacts", artifacts]
         add_option(argv, "--overrides", overrides)
         add_option(argv, "--since", context.get_input("since"))
-        add_option(argv, "--prune", context.get_bool_input("prune"))
-        add_option(argv, "--max-deletions", context.get_int_input("maxDeletions"))
+        prune = context.get_bool_input("prune")
+        add_option(argv, "--prune", prune)
+        if prune:
+            add_option(argv, "--max-deletions", max_deletions_input(context, default="0"))
         dry_run = context.get_bool_input("dryRun")
         add_option(argv, "--dry-run" if dry_run else "--yes", True)
         markdown_option = "--markdown"

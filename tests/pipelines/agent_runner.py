@@ -310,6 +310,8 @@ class AgentRunner:
         for command in run.commands:
             if command.name == "task.setvariable":
                 name = command.props.get("variable", "")
+                if name in run.blocked_variables:  # task.json restrictions: the agent ignores it
+                    continue
                 if command.props.get("isoutput", "").lower() == "true":
                     outputs[name] = command.data
                 else:

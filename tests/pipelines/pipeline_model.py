@@ -67,6 +67,18 @@ def template_files() -> list[Path]:
     return sorted((PIPELINES / "templates").glob("*.yml"))
 
 
+#: Values a user must give when queueing (parameters without a default), for expanding a
+#: pipeline "as queued with the defaults".
+QUEUE_TIME_PARAMETERS: dict[str, dict[str, Any]] = {
+    "build-extension.yml": {"repositoryUrl": "https://github.com/contoso/apiops"},
+}
+
+
+def queued_with_defaults(path: Path) -> dict[str, Any]:
+    """The parameters of a run queued without changing any default."""
+    return dict(QUEUE_TIME_PARAMETERS.get(path.name, {}))
+
+
 # ------------------------------------------------------------------------------------- tasks
 @dataclass(frozen=True)
 class TaskInfo:
@@ -107,6 +119,27 @@ def task_catalog(root: Path = TASKS) -> dict[tuple[str, int], TaskInfo]:
 
 
 TASK_REF = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)@(?P<major>\d+)$")
+
+
+def literal_problem(spec: Mapping[str, Any], value: Any) -> str | None:
+    """Why a literal input value (no ``$( )``, ``${{ }}``, ``$[ ]``) cannot work, or None.
+
+    A fixed pickList takes one of its option keys; an editable one (``EditableOptions``) any
+    text, except ``maxDeletions``, which the tasks read as a whole number or ``unlimited``;
+    a boolean takes true/false.
+    """
+    text = "" if value is None else str(value)
+    if not text or "$(" in text or "${{" in text or "$[" in text:
+        return None
+    name = spec["name"]
+    editable = str((spec.get("properties") or {}).get("EditableOptions", "")).lower() == "true"
+    if name == "maxDeletions" and not (text.isdigit() or text.lower() == "unlimited"):
+        return f"{name}={text!r} is neither a whole number nor 'unlimited'"
+    if spec["type"] == "pickList" and not editable and text not in spec.get("options", {}):
+        return f"{name}={text!r} is not an option"
+    if spec["type"] == "boolean" and text.lower() not in ("true", "false"):
+        return f"{name}={text!r} is not a boolean"
+    return None
 
 
 def resolve_task(reference: str, catalog: Mapping[tuple[str, int], TaskInfo]) -> TaskInfo | None:

@@ -11,6 +11,7 @@ without writing anything. Every apiops step is a real ``node index.js`` of the s
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, Iterator
@@ -249,6 +250,34 @@ def test_pr_validation_lints_and_plans_without_writing(staged_tasks, devops, emu
     assert [p.name for p in run.test_results] == ["apiops-lint.xml"], run.explain()
     assert run.test_results[0].read_text().lstrip().startswith("<?xml")
     after = emulators["dev"].stats()["requests"]
+    assert (after["PUT"], after["DELETE"], after["PATCH"]) == (before["PUT"], before["DELETE"], before["PATCH"])
+
+
+def test_pr_validation_plans_a_pull_request_that_deletes_a_resource(staged_tasks, devops, emulators, tmp_path: Path) -> None:
+    """The pull request removes a tag the instance has: validation passes and shows the deletion.
+
+    pr-validation.yml plans with ``maxDeletions: unlimited`` (nothing applies its plan); an empty
+    value used to mean 0 there, so every pull request that deleted anything failed validation.
+    """
+    source = emulators["source"]
+    artifacts = tmp_path / "src" / "apim-artifacts"
+    assert apiops(["-q", "extract", "--output", str(artifacts)], source.environment()) == 0
+    shutil.rmtree(artifacts / "tags" / "beta")
+    changes = {f"apim-artifacts/{p.relative_to(artifacts).as_posix()}": p.read_bytes()
+               for p in artifacts.rglob("*") if p.is_file()}
+    devops.write_files(REPOSITORY, "refs/heads/remove-tag", {**devops.branch_files(REPOSITORY, "main"), **changes})
+    validation = pm.Expander().expand_file(pm.PIPELINES / "pr-validation.yml", {"environment": {
+        "name": "dev", "serviceConnection": "apim-dev-reader", "serviceName": source.service_name,
+        "resourceGroupName": source.resource_group, "overridesFile": "", "variableGroup": ""}})
+    before = source.stats()["requests"]
+    run = runner(staged_tasks, tmp_path / "validate", devops, emulators, "remove-tag").run(validation)
+    assert run.job_results["__default.plan"] == "Succeeded", run.explain()
+    terminator = run.step("ApiOpsTerminator@1")
+    assert terminator.outputs["deletes"] == "1" and terminator.outputs["hasChanges"] == "true", terminator.stdout[-3000:]
+    assert "--max-deletions" in terminator.stdout and "beta" in terminator.stdout
+    summaries = "\n".join(text for job, text in run.summaries if job == "__default.plan")
+    assert "beta" in summaries
+    after = source.stats()["requests"]
     assert (after["PUT"], after["DELETE"], after["PATCH"]) == (before["PUT"], before["DELETE"], before["PATCH"])
 
 

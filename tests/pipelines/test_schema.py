@@ -31,7 +31,7 @@ def test_pipeline_file_validates(path: Path) -> None:
 @pytest.mark.parametrize("path", pm.pipeline_files(), ids=_rel)
 def test_expanded_pipeline_validates(path: Path) -> None:
     """What the directives and templates produce, with the defaults, is valid too."""
-    assert sc.errors(sc.as_strings(pm.Expander().expand_file(path))) == []
+    assert sc.errors(sc.as_strings(pm.Expander().expand_file(path, pm.queued_with_defaults(path)))) == []
 
 
 @pytest.mark.parametrize("path", pm.template_files(), ids=_rel)

@@ -66,6 +66,9 @@ class TaskRun:
     stderr: str
     returncode: int
     commands: list[Command] = field(default_factory=list)
+    #: ``task.setvariable`` names the task.json ``restrictions.settableVariables`` refused
+    #: (the agent logs a warning and ignores the command)
+    blocked_variables: list[str] = field(default_factory=list)
 
     @property
     def result(self) -> str:
@@ -87,7 +90,7 @@ class TaskRun:
         return {
             c.props["variable"]: c.data
             for c in self.of("task.setvariable")
-            if c.props.get("isoutput", "").lower() == "true"
+            if c.props.get("isoutput", "").lower() == "true" and c.props["variable"] not in self.blocked_variables
         }
 
     def errors(self) -> list[Command]:
@@ -145,4 +148,15 @@ def run_task(task_dir: str, env: Mapping[str, str], *, cwd: str | None = None, t
     proc = subprocess.run(["node", target], env=dict(env), cwd=cwd or task_dir, capture_output=True,
                           text=True, encoding="utf-8", timeout=timeout)
     commands = [c for c in map(parse, proc.stdout.splitlines()) if c]
-    return TaskRun(proc.stdout, proc.stderr, proc.returncode, commands)
+    allowed = (task.get("restrictions") or {}).get("settableVariables", {}).get("allowed")
+    blocked = [] if allowed is None else [
+        c.props.get("variable", "") for c in commands
+        if c.name == "task.setvariable" and not settable(c.props.get("variable", ""), allowed)
+    ]
+    return TaskRun(proc.stdout, proc.stderr, proc.returncode, commands, blocked)
+
+
+def settable(name: str, allowed: list[str]) -> bool:
+    """The agent's check of ``restrictions.settableVariables.allowed``: case-insensitive, ``*`` suffix."""
+    lowered = name.lower()
+    return any(lowered.startswith(a[:-1].lower()) if a.endswith("*") else lowered == a.lower() for a in allowed)

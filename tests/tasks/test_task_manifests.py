@@ -7,6 +7,7 @@ import re
 import struct
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from apiops_core.tasks import TASK_MODULES
@@ -18,6 +19,16 @@ INPUT_TYPES = {"boolean", "filePath", "multiLine", "pickList", "radio", "secureF
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 RULE_OPS = ("!=", "<=", ">=", "=", "<", ">", " NotEndsWith ", " EndsWith ", " NotContains ", " Contains ",
             " NotStartsWith ", " StartsWith ")
+
+
+#: The oldest agent that runs each handler (Microsoft's task docs: Node20_1 needs 4.248.0; Node24
+#: needs 4.265.0 and migrateNode24.md asks for 4.265.1). A task needs the newest of its handlers.
+MIN_AGENT_FOR_HANDLER = {"Node20_1": "4.248.0", "Node24": "4.265.1"}
+SCHEMA = jsonschema.Draft4Validator(json.loads((Path(__file__).parent / "tasks.schema.json").read_text(encoding="utf-8")))
+
+
+def minimum_agent(execution: dict) -> str:
+    return max((MIN_AGENT_FOR_HANDLER[h] for h in execution), key=lambda v: tuple(map(int, v.split("."))))
 
 
 def load(path: Path) -> dict:
@@ -68,8 +79,8 @@ def test_task_json_is_strictly_valid(task_dir: Path):
         assert task.get(key), key
     assert task["category"] in {"Build", "Utility", "Test", "Package", "Deploy"}
     assert task["version"]["Major"] == 1 and set(task["version"]) == {"Major", "Minor", "Patch"}
-    assert task["minimumAgentVersion"] == "4.248.0"
     assert set(task["execution"]) == {"Node20_1", "Node24"}
+    assert task["minimumAgentVersion"] == minimum_agent(task["execution"])
     assert {h["target"] for h in task["execution"].values()} == {"index.js"}
     assert not task.get("prejobexecution") and not task.get("postjobexecution")
 
@@ -87,7 +98,7 @@ def test_task_json_is_strictly_valid(task_dir: Path):
             assert spec["groupName"] in groups, f"{where} names an unknown group"
         if spec["type"] == "boolean":
             assert spec.get("defaultValue") in ("true", "false"), where
-        if spec["type"] == "pickList":
+        if spec["type"] == "pickList" and spec.get("properties", {}).get("EditableOptions") != "True":
             assert spec.get("options") and spec.get("defaultValue", "") in spec["options"], where
         if "visibleRule" in spec:
             for name in rule_inputs(spec["visibleRule"]):
@@ -100,6 +111,52 @@ def test_task_json_is_strictly_valid(task_dir: Path):
     outputs = [o["name"] for o in task.get("outputVariables", [])]
     assert outputs and all(re.match(r"^[A-Za-z][A-Za-z0-9]*$", o) for o in outputs)
     assert all(o.get("description") for o in task["outputVariables"])
+
+
+@pytest.mark.parametrize("task_dir", TASK_DIRS, ids=lambda d: d.name)
+def test_task_json_validates_against_microsofts_schema(task_dir: Path):
+    """tasks.schema.json of azure-pipelines-task-lib (vendored, MIT; TASKS-SCHEMA-PROVENANCE.md)."""
+    errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in SCHEMA.iter_errors(load(task_dir / "task.json"))]
+    assert errors == []
+
+
+def test_the_schema_check_can_fail():
+    task = load(TASK_DIRS[0] / "task.json")
+    task["execution"]["Node22"] = {"target": "index.js"}
+    task["inputs"][0]["validation"] = {"expression": "isMatch(value, '^\\d+$', 'IgnoreCase')"}
+    assert len(list(SCHEMA.iter_errors(task))) == 2
+
+
+@pytest.mark.parametrize("task_dir", TASK_DIRS, ids=lambda d: d.name)
+def test_pickers_restrictions_and_typed_inputs(task_dir: Path):
+    """Resource group and instance pickers on the AzureRM connection (as Microsoft's ARM template
+    deployment task has), settable variables limited to what the task sets, typed inputs."""
+    task = load(task_dir / "task.json")
+    by_name = {i["name"]: i for i in task["inputs"]}
+    if "azureSubscription" in by_name:
+        bindings = {b["target"]: b for b in task["dataSourceBindings"]}
+        assert set(bindings) == {"resourceGroupName", "serviceName"} & set(by_name)
+        for target, binding in bindings.items():
+            assert binding["endpointId"] == "$(azureSubscription)"
+            assert binding["endpointUrl"].startswith("{{{endpoint.url}}}/subscriptions/{{{endpoint.subscriptionId}}}/")
+            assert binding["resultSelector"] == "jsonpath:$.value[*].name"
+            assert by_name[target]["type"] == "pickList" and by_name[target]["properties"]["EditableOptions"] == "True"
+            for parameter, value in binding.get("parameters", {}).items():
+                assert "{{{%s}}}" % parameter in binding["endpointUrl"] and value.strip("$()") in by_name
+        assert "Microsoft.ApiManagement/service?" in bindings.get("serviceName", {"endpointUrl": "Microsoft.ApiManagement/service?"})["endpointUrl"]
+    allowed = task["restrictions"]["settableVariables"]["allowed"]
+    outputs = [o["name"] for o in task["outputVariables"]]
+    assert set(outputs) <= set(allowed) and set(allowed) - set(outputs) <= {"APIOPS_PYTHON"}
+    assert "commands" not in task["restrictions"], "restricted command mode would block artifact.upload"
+    for spec in task["inputs"]:
+        if spec.get("defaultValue") in ("true", "false"):
+            assert spec["type"] == "boolean", spec["name"]
+    if "maxDeletions" in by_name:
+        spec = by_name["maxDeletions"]
+        assert spec["type"] == "pickList" and spec["properties"]["EditableOptions"] == "True"
+        assert set(spec["options"]) == {"unlimited", "0"} and spec["defaultValue"] in spec["options"]
+        assert "unlimited" in spec["helpMarkDown"] and "default" in spec["helpMarkDown"]
+    assert "helpUrl" not in task, "links are stamped at build time from --repository-url"
 
 
 @pytest.mark.parametrize("task_dir", TASK_DIRS, ids=lambda d: d.name)
@@ -126,6 +183,10 @@ def test_azure_tasks_use_an_azurerm_connection():
 def test_manifest_lists_every_task():
     manifest = load(ROOT / "vss-extension.json")
     assert manifest["publisher"] == "apiops" and manifest["id"] == "apiops-tasks"
+    assert "links" not in manifest and "repository" not in manifest, "links come from --repository-url"
+    for kind in ("details", "license", "changelog"):
+        assert (ROOT / manifest["content"][kind]["path"]).is_file(), kind
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License\n\nCopyright (c) apiops contributors")
     assert re.match(r"^[A-z0-9_-]+$", manifest["id"]) and len(manifest["description"]) <= 200
     assert png_size(ROOT / manifest["icons"]["default"]) == (128, 128)
     assert (ROOT / manifest["content"]["details"]["path"]).is_file()

@@ -48,6 +48,14 @@ def assert_no_secret_printed(run: TaskRun, *values: str) -> None:
             assert value not in line, f"secret printed: {line}"
 
 
+def assert_succeeded(run: TaskRun) -> None:
+    """Succeeded, or SucceededWithIssues when the run reported warnings (the demo instance has
+    secret named values without values: plans skip them with a pipeline warning)."""
+    warnings = [c.data for c in run.of("task.logissue") if c.props.get("type") == "warning"]
+    assert run.result == ("SucceededWithIssues" if warnings else "Succeeded"), run.stdout[-4000:]
+    assert all("has no value" in w for w in warnings), warnings
+
+
 def extract(staged_tasks, emu, workspace, folder: str = "apim-artifacts") -> TaskRun:
     task_dir, env = agent_env(staged_tasks, "ApiOpsCreateArtifacts", emu, workspace,
                               {"artifactsFolder": folder, "publishArtifact": "true", "artifactName": "apim"})
@@ -56,7 +64,7 @@ def extract(staged_tasks, emu, workspace, folder: str = "apim-artifacts") -> Tas
 
 def test_create_artifacts_writes_the_tree(staged_tasks, emulator, workspace):
     run = extract(staged_tasks, emulator, workspace)
-    assert run.result == "Succeeded", run.stdout[-4000:]
+    assert_succeeded(run)
     root = Path(workspace["Build.SourcesDirectory"]) / "apim-artifacts"
     assert (root / "apis" / "echo-api" / "apiInformation.json").is_file()
     assert (root / "named values" / "tier-label" / "namedValueInformation.json").is_file()
@@ -98,7 +106,7 @@ def test_creator_terminator_publish_change_the_instance(staged_tasks, emulator, 
 
     task_dir, env = agent_env(staged_tasks, "ApiOpsCreator", emulator, workspace, plan_inputs, secrets)
     creator = run_task(task_dir, env)
-    assert creator.result == "Succeeded", creator.stdout[-4000:]
+    assert_succeeded(creator)
     plan_file = creator.outputs()["planFile"]
     assert Path(plan_file).is_file() and plan_file.startswith(workspace["Agent.TempDirectory"])
     assert creator.outputs()["puts"] == "2" and creator.outputs()["hasChanges"] == "true"
@@ -106,7 +114,7 @@ def test_creator_terminator_publish_change_the_instance(staged_tasks, emulator, 
     task_dir, env = agent_env(staged_tasks, "ApiOpsTerminator", emulator, workspace,
                               {**plan_inputs, "maxDeletions": "5"}, secrets)
     terminator = run_task(task_dir, env)
-    assert terminator.result == "Succeeded", terminator.stdout[-4000:]
+    assert_succeeded(terminator)
     assert terminator.outputs()["planFile"] == plan_file
     assert terminator.outputs()["deletes"] == "1" and terminator.outputs()["puts"] == "2"
 
@@ -114,7 +122,7 @@ def test_creator_terminator_publish_change_the_instance(staged_tasks, emulator, 
     task_dir, env = agent_env(staged_tasks, "ApiOpsPublish", emulator, workspace,
                               {**plan_inputs, "planFile": plan_file}, secrets)
     publish = run_task(task_dir, env)
-    assert publish.result == "Succeeded", publish.stdout[-4000:]
+    assert_succeeded(publish)
     assert publish.outputs()["puts"] == "2" and publish.outputs()["deletes"] == "1"
 
     assert named_value(emulator, "tier-label")["properties"]["value"] == "gold"
@@ -135,7 +143,7 @@ def test_publish_without_a_plan_file_plans_and_applies(staged_tasks, emulator, w
     info.write_text(json.dumps(data), encoding="utf-8")
     task_dir, env = agent_env(staged_tasks, "ApiOpsPublish", emulator, workspace, {"artifactsFolder": "apim-artifacts"})
     run = run_task(task_dir, env)
-    assert run.result == "Succeeded", run.stdout[-4000:]
+    assert_succeeded(run)
     assert run.outputs()["puts"] == "1"
     assert named_value(emulator, "tier-label")["properties"]["value"] == "platinum"
 
@@ -149,7 +157,7 @@ def test_publish_refuses_a_plan_the_instance_drifted_from(staged_tasks, emulator
     info.write_text(json.dumps(data), encoding="utf-8")
     task_dir, env = agent_env(staged_tasks, "ApiOpsCreator", emulator, workspace, {"artifactsFolder": "apim-artifacts"})
     creator = run_task(task_dir, env)
-    assert creator.result == "Succeeded", creator.stdout[-4000:]
+    assert_succeeded(creator)
     # someone changes the instance in the portal after the plan was reviewed
     changed = named_value(emulator, "tier-label")
     changed["properties"]["value"] = "changed-in-portal"
@@ -190,7 +198,7 @@ def test_create_template_branch_opens_a_pull_request(staged_tasks, workspace, tm
         task_dir, env = agent_env(staged_tasks, "ApiOpsCreateTemplateBranch", emu, variables,
                                   {"artifactsFolder": "artifacts", "labels": "apiops, automated"})
         first = run_task(task_dir, env)
-        assert first.result == "Succeeded", first.stdout[-4000:]
+        assert_succeeded(first)
         outputs = first.outputs()
         assert outputs["hasChanges"] == "true" and outputs["pullRequestId"] == "1"
         files = devops.branch_files("apim", outputs["branch"])
@@ -199,5 +207,5 @@ def test_create_template_branch_opens_a_pull_request(staged_tasks, workspace, tm
         assert_no_secret_printed(first, "system-access-token-e2e", emu.token)
 
         again = run_task(task_dir, env)
-        assert again.result == "Succeeded", again.stdout[-4000:]
+        assert_succeeded(again)
         assert again.outputs()["hasChanges"] == "false"
