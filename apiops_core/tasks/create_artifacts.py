@@ -12,7 +12,7 @@ import sys
 from typing import Mapping, TextIO
 
 from apiops_core.agent import TaskContext, TaskFailed, run_task
-from apiops_core.tasks._common import add_option, engine_environ, read_azure_target, run_cli
+from apiops_core.tasks._common import add_option, engine_environ, max_deletions_input, read_azure_target, run_cli
 
 __all__ = ["main", "body", "SPEC_FORMATS"]
 
@@ -29,9 +29,9 @@ def body(context: TaskContext) -> str:
     add_option(argv, "--config", context.get_path_input("configurationFile", check_exists=True))
     allow_empty = context.get_bool_input("allowEmpty")
     add_option(argv, "--allow-empty", allow_empty)
-    max_deletions = context.get_int_input("maxDeletions")
-    if max_deletions is not None:  # 0 is a bound too (add_option would drop it)
-        argv += ["--max-deletions", str(max_deletions)]
+    if (context.get_input("maxDeletions") or "auto").strip().lower() != "auto":  # auto: the CLI's own bound
+        # 0 is a bound too (add_option would drop it)
+        argv += ["--max-deletions", str(max_deletions_input(context, default="auto"))]
     run = run_cli(context, argv, engine_environ(context, target), markdown_option="--summary")
     if not run.result.get("resources") and not allow_empty:
         # the pipeline extracts into a fresh folder, so the CLI's guard sees nothing to delete;

@@ -125,7 +125,8 @@ def literal_problem(spec: Mapping[str, Any], value: Any) -> str | None:
     """Why a literal input value (no ``$( )``, ``${{ }}``, ``$[ ]``) cannot work, or None.
 
     A fixed pickList takes one of its option keys; an editable one (``EditableOptions``) any
-    text, except ``maxDeletions``, which the tasks read as a whole number or ``unlimited``;
+    text, except ``maxDeletions``, which the tasks read as a whole number or ``unlimited`` (or
+    Create artifacts' ``auto``);
     a boolean takes true/false.
     """
     text = "" if value is None else str(value)
@@ -133,7 +134,7 @@ def literal_problem(spec: Mapping[str, Any], value: Any) -> str | None:
         return None
     name = spec["name"]
     editable = str((spec.get("properties") or {}).get("EditableOptions", "")).lower() == "true"
-    if name == "maxDeletions" and not (text.isdigit() or text.lower() == "unlimited"):
+    if name == "maxDeletions" and not (text.isdigit() or text.lower() in ("unlimited", "auto")):
         return f"{name}={text!r} is neither a whole number nor 'unlimited'"
     if spec["type"] == "pickList" and not editable and text not in spec.get("options", {}):
         return f"{name}={text!r} is not an option"
