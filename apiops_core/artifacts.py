@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable, Mapping
 from .errors import ArtifactError
 from .kinds import KIND_BY_NAME, KINDS, SPEC_EXTENSIONS, WORKSPACE_PREFIX, Kind, fill
 from .model import Resource, ResourceKey, SourceLocation, State
+from .safe_read import MAX_SPEC_DEPTH, check_yaml, decode_utf8, load_json, load_yaml_plain
 
 __all__ = [
     "TreeRead",
@@ -271,23 +272,12 @@ def _spec_ext(resource: Resource) -> str | None:
 # ---------------------------------------------------------------------------------------------
 def decode_text(data: bytes, where: str) -> str:
     """UTF-8 text with a leading BOM removed; line endings and everything else kept as is."""
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ArtifactError(f"file is not UTF-8 text (byte {exc.start})", path=where, line=line) from exc
+    return decode_utf8(data, where)
 
 
 def _load_json(data: bytes, where: str) -> Any:
-    text = decode_text(data, where)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ArtifactError(
-            f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path=where, line=exc.lineno
-        ) from exc
+    """Strict JSON (``safe_read.load_json``): duplicate keys, NaN, huge numbers, deep nesting refused."""
+    return load_json(data, where)
 
 
 def spec_format(ext: str, text: str, where: str) -> str:
@@ -304,13 +294,12 @@ def spec_format(ext: str, text: str, where: str) -> str:
     if ext == "graphql":
         return "graphql"
     if ext == "json":
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ArtifactError(f"invalid JSON specification: {exc.msg}", path=where, line=exc.lineno) from exc
+        doc = load_json(text, where, max_depth=MAX_SPEC_DEPTH, what="JSON specification")
         version = _openapi_version(doc, where)
         return "swagger-json" if version == "2" else "openapi+json"
-    # yaml / yml: look at the top-level version key first (fast path for large specs), else parse
+    # yaml / yml: refuse alias bombs and runaway nesting whatever the path below (one regex when no anchors)
+    check_yaml(text, where)
+    # look at the top-level version key first (fast path for large specs), else parse
     quick = re.search(r"^(swagger|openapi)\s*:\s*['\"]?(\d)", text, re.MULTILINE)
     if quick is None:
         doc = _load_yaml_safe(text, where)
@@ -328,17 +317,8 @@ def _openapi_version(doc: Any, where: str) -> str:
 
 
 def _load_yaml_safe(text: str, where: str) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    try:
-        return YAML(typ="safe", pure=True).load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise ArtifactError(f"invalid YAML: {exc.problem or exc}", path=where, line=line) from exc
-    except YAMLError as exc:
-        raise ArtifactError(f"invalid YAML: {exc}", path=where) from exc
+    """Bounded YAML (``safe_read.load_yaml_plain``): alias bombs and deep nesting refused."""
+    return load_yaml_plain(text, where)
 
 
 def _strip_nulls(value: Any) -> Any:
