@@ -595,9 +595,14 @@ def drop_secrets(key: ResourceKey, body: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``body`` without the kind's secret fields.
 
     A named value's ``properties.value`` is a secret only when ``properties.secret`` is true;
-    every other secret field (subscription keys, backend authorization parameters) always is.
+    every other secret field (subscription keys) always is. Literal values of the kind's
+    ``masked_fields`` (backend credentials, logger keys) are replaced by ``normalise.MASK``.
     """
+    from .normalise import mask_secrets
+
     result = json.loads(json.dumps(body))  # deep copy of plain JSON data
+    if key.row.masked_fields and isinstance(result, dict) and isinstance(result.get("properties"), dict):
+        mask_secrets(key.row, result["properties"])
     props = result.get("properties") if isinstance(result, dict) else None
     explicit_not_secret = isinstance(props, dict) and props.get("secret") is False
     for dotted in key.row.secret_fields:
@@ -631,7 +636,7 @@ def render_files(state: State) -> dict[str, bytes]:
             continue
         if row.info_path:
             path = fill(_scoped(row.info_path, key.workspace), key.names, key.workspace)
-            body = drop_secrets(key, resource.body) if row.secret_fields else resource.body
+            body = drop_secrets(key, resource.body) if row.secret_fields or row.masked_fields else resource.body
             files[path] = dump_json(body).encode("utf-8")
             owners[path] = key
         if row.content_path and resource.content is not None:
