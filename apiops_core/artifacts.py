@@ -22,10 +22,12 @@ built beside the root and swapped in only when complete.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets as _secrets
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -53,6 +55,7 @@ __all__ = [
     "spec_format",
     "SPEC_EXT_FOR_FORMAT",
     "drop_secrets",
+    "clean_leftovers",
 ]
 
 #: the file extension a specification is written with, by ARM import format
@@ -66,6 +69,7 @@ SPEC_EXT_FOR_FORMAT: dict[str, str] = {
 }
 
 _BOM = b"\xef\xbb\xbf"
+_LOG = logging.getLogger("apiops.artifacts")
 _WINDOWS_RESERVED = frozenset(
     ["CON", "PRN", "AUX", "NUL"] + [f"COM{i}" for i in range(1, 10)] + [f"LPT{i}" for i in range(1, 10)]
 )
@@ -444,6 +448,8 @@ def read_tree(source: Any) -> TreeRead:
                 if _is_arm_envelope(body):
                     body = {"properties": _strip_nulls(body.get("properties") or {})}
                     result.notes.append(f"{where}: full ARM body (apiops-cli): kept 'properties' only, nulls dropped")
+                if _schema_problems(match.kind, body, data, where, result):
+                    continue
                 d = draft(match.key)  # type: ignore[arg-type]
                 # v7 information files win over legacy ones (a union: no error for both)
                 if d.body is None or (d.body_role != "info" and match.role == "info"):
@@ -476,6 +482,18 @@ def read_tree(source: Any) -> TreeRead:
             )
         )
     return result
+
+
+def _schema_problems(kind: str, body: Mapping[str, Any], data: bytes, where: str, result: TreeRead) -> bool:
+    """Check an information file against the 2024-05-01 model (``info_schema``); True when refused."""
+    from .info_schema import check_information
+
+    errors, warnings = check_information(kind, body, decode_text(data, where), where)
+    for warning in warnings:
+        _LOG.warning("warning: %s", warning)
+        result.notes.append(warning)
+    result.problems.extend(errors)
+    return bool(errors)
 
 
 def _read_content(
@@ -721,8 +739,10 @@ def write_tree(state: State, root: Path, *, owns: Callable[[str], bool] | None =
       other teams' files alone.
     - Files whose bytes do not change are hard-linked, not rewritten (mtimes stay).
     - Secret fields are dropped; unsafe names are refused before anything is written.
+    - Leftovers of a killed earlier run beside ``root`` are cleaned first (``clean_leftovers``).
     """
     root = Path(root)
+    clean_leftovers(root)
     new_files = render_files(state)
     old_files, empty_dirs = _existing(root)
     result = WriteResult()
@@ -770,6 +790,45 @@ def write_tree(state: State, root: Path, *, owns: Callable[[str], bool] | None =
     result.deleted.sort()
     result.unchanged.sort()
     return result
+
+
+def clean_leftovers(root: Path) -> list[str]:
+    """Remove what a killed earlier ``write_tree`` left beside ``root``; returns the names handled.
+
+    Only our own folders, recognised by their exact name (``.<root>.apiops-new-<8 hex>``, the
+    staging tree, always incomplete or superseded; ``.<root>.apiops-old-<8 hex>``, the retired
+    tree). When ``root`` itself is missing the swap was cut between its two renames: the newest
+    ``-old-`` folder is renamed back to ``root`` (the previous tree, complete) before the rest goes.
+    """
+    root = Path(root)
+    parent = root.parent
+    pattern = re.compile(r"\." + re.escape(root.name) + r"\.apiops-(new|old)-[0-9a-f]{8}")
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return []
+    found: list[tuple[str, Path]] = []
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None:
+            continue
+        path = parent / name
+        try:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):  # never follow or remove a symlink or a file
+                continue
+        except OSError:
+            continue
+        found.append((match.group(1), path))
+    if not found:
+        return []
+    olds = sorted((p for k, p in found if k == "old"), key=lambda p: os.lstat(p).st_mtime, reverse=True)
+    if olds and not os.path.lexists(root):
+        os.rename(olds[0], root)
+        olds = olds[1:]
+    for kind, path in found:
+        if kind == "new" or path in olds:
+            shutil.rmtree(path, ignore_errors=True)
+    return sorted(p.name for _, p in found)
 
 
 def _swap(staging: Path, root: Path) -> None:
