@@ -333,6 +333,7 @@ def body_differences(
     right_body = normalise_body(key, current, reveal=True)
     if row.masked_fields:  # a mask in the tree means "whatever is live": compare with that
         settled, _dropped = unmask(key, left_body.get("properties", {}), right_body.get("properties"))
+        _hide_unknown(row, settled, right_body.get("properties", {}))
         left_body = {**left_body, "properties": settled}
         right_body = {**right_body, "properties": _without_masked(row, right_body.get("properties", {}), settled)}
     left = _fold_ids(left_body)
@@ -340,6 +341,19 @@ def body_differences(
     found: list[str] = []
     _diff(left, right, "", subset, found)
     return found
+
+
+def _hide_unknown(row: Kind, desired: dict[str, Any], live: Mapping[str, Any]) -> None:
+    """Where the live side is itself masked (read through the normaliser) its value is unknown: not a difference."""
+    for trail in _masked_leaves(row, live):
+        container, name = trail[-1]
+        if container[name] != MASK:
+            continue
+        found, _value = _follow(desired, trail[:-1])
+        if found and isinstance(_value, (dict, list)):
+            last = trail[-1][1]
+            if (isinstance(_value, dict) and last in _value) or (isinstance(_value, list) and last < len(_value)):
+                _value[last] = MASK
 
 
 def _without_masked(row: Kind, live: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
