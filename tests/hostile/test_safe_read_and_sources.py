@@ -122,3 +122,12 @@ def test_git_commit_source_refuses_symlinks_and_oversized_blobs(tmp_path: Path, 
         # the batch process was restarted after the refused blob: later reads still work
         assert source.read_bytes("apis/hello/policy.xml").startswith(b"<policies>")
     assert DirectorySource(tree).exists("apis/hello/policy.xml")
+
+
+def test_lint_configuration_alias_bomb_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = good_tree(tmp_path / "artifacts")
+    (tree / ".apiops-lint.yaml").write_text("\n".join(["x-junk:"] + ["  " + line for line in BOMB]) + "\n")
+    code = main(["lint", str(tree)], {})
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err
+    assert ".apiops-lint.yaml" in err and "alias" in err
