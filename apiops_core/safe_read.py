@@ -82,6 +82,28 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def _may_leave(path: Path | str, root: Path | str) -> bool:
+    """Whether ``path`` could resolve outside ``root``: a symlink or ``..`` below the root (one lstat per level).
+
+    Resolving every file with ``realpath`` costs a system call per component of the whole absolute
+    path; a tree of thousands of files needs only the few levels below its root checked.
+    """
+    root_text = os.fspath(root).rstrip(os.sep) or os.sep
+    path_text = os.fspath(path)
+    if not path_text.startswith(root_text.rstrip(os.sep) + os.sep):
+        return True
+    current = root_text.rstrip(os.sep)
+    for part in path_text[len(current) + 1:].split(os.sep):
+        if part in ("..", "."):
+            return True
+        if not part:
+            continue
+        current = current + os.sep + part
+        if os.path.islink(current):
+            return True
+    return False
+
+
 def read_file(
     path: Path | str,
     *,
@@ -98,7 +120,7 @@ def read_file(
     """
     path = Path(path)
     shown = where or str(path)
-    if root is not None:
+    if root is not None and _may_leave(path, root):
         real_root = os.path.realpath(root)
         real = os.path.realpath(path)
         if not _inside(real, real_root):
@@ -175,7 +197,10 @@ def _line_of(text: str, needle: str | re.Pattern[str] | None, nth: int = 1) -> i
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+    result = dict(pairs)
+    if len(result) == len(pairs):  # the common case, at C speed
+        return result
+    result = {}
     for name, value in pairs:
         if name in result:
             pattern = re.compile(re.escape(json.dumps(name)[1:-1]).join(['"', r'"\s*:']))

@@ -58,13 +58,16 @@ class DirectorySource(TreeSource):
 
     def read_bytes(self, path: str) -> bytes:
         """The file's bytes: a regular file inside the root, within its size limit (``safe_read``)."""
-        return read_file(self._path(path), root=self.root, limit=limit_for(path), where=self.describe(path))
+        full = os.path.join(self.root, *path.split("/"))
+        return read_file(full, root=self.root, limit=limit_for(path), where=self.describe(path))
 
     def exists(self, path: str) -> bool:
         return self._path(path).is_file()
 
     def describe(self, path: str) -> str:
-        return (self.root / path).as_posix() if str(self.root) not in ("", ".") else path
+        if str(self.root) in ("", "."):
+            return path
+        return self.root.as_posix().rstrip("/") + "/" + path
 
     def __repr__(self) -> str:
         return f"DirectorySource({str(self.root)!r})"
