@@ -33,7 +33,7 @@ from .artifacts import match_path
 from .errors import ConfigError
 from .kinds import KIND_BY_NAME, KINDS, Kind
 from .model import Resource, ResourceKey, State
-from .safe_read import MAX_DEPTH, LIMIT_DOCUMENT, check_depth, check_yaml, decode_utf8, read_file
+from .safe_read import MAX_DEPTH, LIMIT_DOCUMENT, check_depth, check_yaml, decode_utf8, read_file, value_error_message
 
 __all__ = [
     "ExtractorConfig",
@@ -75,12 +75,12 @@ def load_yaml(text: str, where: str) -> Any:
     yaml.allow_duplicate_keys = False
     try:
         doc = yaml.load(text)
-        check_depth(doc, where, MAX_DEPTH, ConfigError)
+        check_depth(doc, where, MAX_DEPTH, ConfigError, strings=True)  # and no lone surrogates
         return doc
     except RecursionError:
         raise ConfigError(f"invalid YAML: nested too deeply (at most {MAX_DEPTH} levels)", path=where) from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise ConfigError(f"invalid YAML: {exc}", path=where) from None
+        raise ConfigError(f"invalid YAML: {value_error_message(exc)}", path=where) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

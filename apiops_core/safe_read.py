@@ -48,6 +48,7 @@ __all__ = [
     "check_yaml",
     "load_yaml_plain",
     "check_depth",
+    "value_error_message",
 ]
 
 LIMIT_DOCUMENT = 4 * 1024 * 1024
@@ -242,6 +243,13 @@ def check_depth(value: Any, where: str, limit: int = MAX_DEPTH, error: ErrorType
     With ``strings`` every key and string value is also checked for lone surrogates, which
     cannot be encoded as UTF-8 and would fail later, when the value is written or sent.
     """
+    try:
+        _walk(value, where, limit, error, strings)
+    except _Refused as exc:
+        raise error(exc.message, path=where) from None
+
+
+def _walk(value: Any, where: str, limit: int, error: ErrorType, strings: bool) -> None:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -260,6 +268,18 @@ def check_depth(value: Any, where: str, limit: int = MAX_DEPTH, error: ErrorType
             raise _Refused("a lone UTF-16 surrogate (\\ud800-\\udfff) is not a character", _LONE_SURROGATE_ESCAPE)
 
 
+def value_error_message(exc: ValueError) -> str:
+    """A parser's ``ValueError`` in words for the user (Python's int-digits limit reads like a bug)."""
+    return _value_error(exc)
+
+
+def _value_error(exc: ValueError) -> str:
+    text = str(exc)
+    if "integer string conversion" in text:
+        return "an integer of more than 4300 digits is too large"
+    return text
+
+
 def load_json(
     data: bytes | str,
     where: str,
@@ -274,7 +294,7 @@ def load_json(
         value = json.loads(
             text, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float
         )
-        check_depth(value, where, max_depth, error, strings=True)
+        _walk(value, where, max_depth, error, True)
         return value
     except _Refused as exc:
         raise error(f"invalid {what}: {exc.message}", path=where, line=_line_of(text, exc.needle, exc.nth)) from None
@@ -285,7 +305,7 @@ def load_json(
     except RecursionError:
         raise error(f"invalid {what}: nested too deeply to read (at most {max_depth} levels)", path=where) from None
     except ValueError as exc:  # e.g. a number Python refuses to convert
-        raise error(f"invalid {what}: {exc}", path=where) from None
+        raise error(f"invalid {what}: {_value_error(exc)}", path=where) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,9 +399,6 @@ def load_yaml_plain(
     except RecursionError:
         raise error(f"invalid YAML: nested too deeply to read (at most {max_depth} levels)", path=where) from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise error(f"invalid YAML: {exc}", path=where) from None
-    try:
-        check_depth(value, where, max_depth, error)
-    except _Refused as exc:  # pragma: no cover - strings are not checked here
-        raise error(exc.message, path=where) from None
+        raise error(f"invalid YAML: {_value_error(exc)}", path=where) from None
+    check_depth(value, where, max_depth, error)
     return value

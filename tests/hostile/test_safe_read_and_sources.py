@@ -131,3 +131,15 @@ def test_lint_configuration_alias_bomb_is_a_config_error(tmp_path: Path, capsys:
     err = capsys.readouterr().err
     assert code != 0 and "Traceback" not in err
     assert ".apiops-lint.yaml" in err and "alias" in err
+
+
+@pytest.mark.parametrize("text, message", [
+    ('namedValues:\n  - name: x\n    properties: {value: "\\ud800"}\n', "lone UTF-16 surrogate"),
+    ("namedValues:\n  - name: x\n    properties: {value: " + "9" * 5000 + "}\n", "integer of more than 4300 digits"),
+])
+def test_override_file_lone_surrogate_and_huge_integer_are_config_errors(text: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "configuration.prod.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as caught:
+        Overrides.load(path, {})
+    assert caught.value.path == str(path)
