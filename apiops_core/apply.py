@@ -349,7 +349,19 @@ class _Runner:
             self.put(f"products/{action.key.names[0]}/groupLinks/{resource.body['name']}",
                      {"properties": {"groupId": f"/groups/{action.key.names[1]}"}})
         else:
-            self.put(action.key.arm_path, body_for_put(resource))
+            self.put(action.key.arm_path, self._unmasked(action, body_for_put(resource)))
+
+    def _unmasked(self, action: Action, body: dict[str, Any]) -> dict[str, Any]:
+        """A masked secret (``normalise.MASK``, written by extract) is never sent: the live value is put back."""
+        from .normalise import has_masks, unmask
+
+        if not has_masks(action.key, body):
+            return body
+        live = self.arm.get(action.key.arm_path)
+        properties, dropped = unmask(action.key, body["properties"], live.properties if live is not None else None)
+        for path in dropped:
+            self.emit(ProgressEvent("warning", f"{action.key}: masked secret {path} has no live value; left out", action))
+        return {**body, "properties": properties}
 
     # APIs, revisions, specifications
     def _spec_of(self, key: ResourceKey) -> Resource | None:

@@ -37,6 +37,7 @@ import os
 import re
 import secrets as _secrets
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -44,6 +45,7 @@ from typing import Any, Callable, Iterable, Mapping
 from .errors import ArtifactError
 from .kinds import KIND_BY_NAME, KINDS, SPEC_EXTENSIONS, WORKSPACE_PREFIX, Kind, fill
 from .model import Resource, ResourceKey, SourceLocation, State
+from .safe_read import MAX_SPEC_DEPTH, check_yaml, decode_utf8, load_json, load_yaml_plain
 
 __all__ = [
     "TreeRead",
@@ -67,6 +69,7 @@ __all__ = [
     "spec_format",
     "SPEC_EXT_FOR_FORMAT",
     "drop_secrets",
+    "clean_leftovers",
 ]
 
 #: the file extension a specification is written with, by ARM import format
@@ -289,23 +292,12 @@ def _spec_ext(resource: Resource) -> str | None:
 # ---------------------------------------------------------------------------------------------
 def decode_text(data: bytes, where: str) -> str:
     """UTF-8 text with a leading BOM removed; line endings and everything else kept as is."""
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ArtifactError(f"file is not UTF-8 text (byte {exc.start})", path=where, line=line) from exc
+    return decode_utf8(data, where)
 
 
 def _load_json(data: bytes, where: str) -> Any:
-    text = decode_text(data, where)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ArtifactError(
-            f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path=where, line=exc.lineno
-        ) from exc
+    """Strict JSON (``safe_read.load_json``): duplicate keys, NaN, huge numbers, deep nesting refused."""
+    return load_json(data, where)
 
 
 def spec_format(ext: str, text: str, where: str) -> str:
@@ -322,13 +314,12 @@ def spec_format(ext: str, text: str, where: str) -> str:
     if ext == "graphql":
         return "graphql"
     if ext == "json":
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ArtifactError(f"invalid JSON specification: {exc.msg}", path=where, line=exc.lineno) from exc
+        doc = load_json(text, where, max_depth=MAX_SPEC_DEPTH, what="JSON specification")
         version = _openapi_version(doc, where)
         return "swagger-json" if version == "2" else "openapi+json"
-    # yaml / yml: look at the top-level version key first (fast path for large specs), else parse
+    # yaml / yml: refuse alias bombs and runaway nesting whatever the path below (one regex when no anchors)
+    check_yaml(text, where)
+    # look at the top-level version key first (fast path for large specs), else parse
     quick = re.search(r"^(swagger|openapi)\s*:\s*['\"]?(\d)", text, re.MULTILINE)
     if quick is None:
         doc = _load_yaml_safe(text, where)
@@ -346,17 +337,8 @@ def _openapi_version(doc: Any, where: str) -> str:
 
 
 def _load_yaml_safe(text: str, where: str) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    try:
-        return YAML(typ="safe", pure=True).load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise ArtifactError(f"invalid YAML: {exc.problem or exc}", path=where, line=line) from exc
-    except YAMLError as exc:
-        raise ArtifactError(f"invalid YAML: {exc}", path=where) from exc
+    """Bounded YAML (``safe_read.load_yaml_plain``): alias bombs and deep nesting refused."""
+    return load_yaml_plain(text, where)
 
 
 def _strip_nulls(value: Any) -> Any:
@@ -639,6 +621,8 @@ def read_tree(source: Any) -> TreeRead:
                     if style:
                         evidence.setdefault(style, path)
                 body = _adapt_body(match, body, where, result)
+                if _schema_problems(match.kind, body, data, where, result):
+                    continue
                 d = draft(match.key)  # type: ignore[arg-type]
                 # v7 information files win over legacy ones (a union: no error for both)
                 if d.body is None or (d.body_role != "info" and match.role == "info"):
@@ -846,6 +830,18 @@ def _fragment_xml_from_body(d: _Draft, body: dict[str, Any]) -> None:
         d.body = {**body, "properties": {k: v for k, v in props.items() if k not in ("value", "format")}}
 
 
+def _schema_problems(kind: str, body: Mapping[str, Any], data: bytes, where: str, result: TreeRead) -> bool:
+    """Check an information file against the 2024-05-01 model (``info_schema``); True when refused."""
+    from .info_schema import check_information
+
+    errors, warnings = check_information(kind, body, decode_text(data, where), where)
+    for warning in warnings:
+        _LOG.warning("warning: %s", warning)
+        result.notes.append(warning)
+    result.problems.extend(errors)
+    return bool(errors)
+
+
 def _read_content(
     match: PathMatch, data: bytes, where: str, path: str, d: _Draft, result: TreeRead
 ) -> None:
@@ -999,9 +995,14 @@ def drop_secrets(key: ResourceKey, body: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``body`` without the kind's secret fields.
 
     A named value's ``properties.value`` is a secret only when ``properties.secret`` is true;
-    every other secret field (subscription keys, backend authorization parameters) always is.
+    every other secret field (subscription keys) always is. Literal values of the kind's
+    ``masked_fields`` (backend credentials, logger keys) are replaced by ``normalise.MASK``.
     """
+    from .normalise import mask_secrets
+
     result = json.loads(json.dumps(body))  # deep copy of plain JSON data
+    if key.row.masked_fields and isinstance(result, dict) and isinstance(result.get("properties"), dict):
+        mask_secrets(key.row, result["properties"])
     props = result.get("properties") if isinstance(result, dict) else None
     explicit_not_secret = isinstance(props, dict) and props.get("secret") is False
     for dotted in key.row.secret_fields:
@@ -1035,7 +1036,7 @@ def render_files(state: State) -> dict[str, bytes]:
             continue
         if row.info_path:
             path = fill(_scoped(row.info_path, key.workspace), key.names, key.workspace)
-            body = drop_secrets(key, resource.body) if row.secret_fields else resource.body
+            body = drop_secrets(key, resource.body) if row.secret_fields or row.masked_fields else resource.body
             files[path] = dump_json(body).encode("utf-8")
             owners[path] = key
         if row.content_path and resource.content is not None:
@@ -1128,8 +1129,10 @@ def write_tree(
     - Secret fields are dropped; unsafe names are refused before anything is written.
     - ``before_write(result)`` sees what would be written and deleted before anything is; raising
       from it leaves ``root`` untouched (extract's guard against emptying a tree).
+    - Leftovers of a killed earlier run beside ``root`` are cleaned first (``clean_leftovers``).
     """
     root = Path(root)
+    clean_leftovers(root)
     new_files = render_files(state)
     old_files, empty_dirs = _existing(root)
     result = WriteResult()
@@ -1179,6 +1182,45 @@ def write_tree(
     result.deleted.sort()
     result.unchanged.sort()
     return result
+
+
+def clean_leftovers(root: Path) -> list[str]:
+    """Remove what a killed earlier ``write_tree`` left beside ``root``; returns the names handled.
+
+    Only our own folders, recognised by their exact name (``.<root>.apiops-new-<8 hex>``, the
+    staging tree, always incomplete or superseded; ``.<root>.apiops-old-<8 hex>``, the retired
+    tree). When ``root`` itself is missing the swap was cut between its two renames: the newest
+    ``-old-`` folder is renamed back to ``root`` (the previous tree, complete) before the rest goes.
+    """
+    root = Path(root)
+    parent = root.parent
+    pattern = re.compile(r"\." + re.escape(root.name) + r"\.apiops-(new|old)-[0-9a-f]{8}")
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return []
+    found: list[tuple[str, Path]] = []
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None:
+            continue
+        path = parent / name
+        try:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):  # never follow or remove a symlink or a file
+                continue
+        except OSError:
+            continue
+        found.append((match.group(1), path))
+    if not found:
+        return []
+    olds = sorted((p for k, p in found if k == "old"), key=lambda p: os.lstat(p).st_mtime, reverse=True)
+    if olds and not os.path.lexists(root):
+        os.rename(olds[0], root)
+        olds = olds[1:]
+    for kind, path in found:
+        if kind == "new" or path in olds:
+            shutil.rmtree(path, ignore_errors=True)
+    return sorted(p.name for _, p in found)
 
 
 def _swap(staging: Path, root: Path) -> None:

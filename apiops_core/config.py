@@ -33,6 +33,7 @@ from .artifacts import match_path
 from .errors import ConfigError
 from .kinds import KIND_BY_NAME, KINDS, Kind
 from .model import Resource, ResourceKey, State
+from .safe_read import MAX_DEPTH, LIMIT_DOCUMENT, check_depth, check_yaml, decode_utf8, read_file, value_error_message
 
 __all__ = [
     "ExtractorConfig",
@@ -69,10 +70,17 @@ def load_yaml(text: str, where: str) -> Any:
 
     if text.startswith("\ufeff"):
         text = text[1:]
+    check_yaml(text, where, error=ConfigError, max_depth=MAX_DEPTH)  # alias bombs, runaway nesting
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
-        return yaml.load(text)
+        doc = yaml.load(text)
+        check_depth(doc, where, MAX_DEPTH, ConfigError, strings=True)  # and no lone surrogates
+        return doc
+    except RecursionError:
+        raise ConfigError(f"invalid YAML: nested too deeply (at most {MAX_DEPTH} levels)", path=where) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ConfigError(f"invalid YAML: {value_error_message(exc)}", path=where) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -84,15 +92,9 @@ def load_yaml(text: str, where: str) -> Any:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read configuration file: {exc.strerror or exc}", path=str(path)) from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ConfigError("configuration file is not UTF-8 text", path=str(path), line=line) from exc
+    """A configuration file: a regular file of at most ``LIMIT_DOCUMENT`` bytes, UTF-8 (``safe_read``)."""
+    data = read_file(path, limit=LIMIT_DOCUMENT, error=ConfigError)
+    return decode_utf8(data, str(path), ConfigError)
 
 
 def _line_of(node: Any, step: Any) -> int | None:

@@ -73,6 +73,11 @@ class Kind:
     system_names: frozenset[str] = frozenset()
     read_only_fields: tuple[str, ...] = ("provisioningState",)
     secret_fields: tuple[str, ...] = ()
+    #: secret values the instance returns in clear (function keys, logger keys...): extract writes
+    #: ``normalise.MASK`` instead of a literal (a ``{{named value}}`` reference is kept, it is no
+    #: secret), plan compares a mask as "whatever is live", publish puts the live value back.
+    #: Dotted paths; ``*`` is any key of a map, ``[]`` every item of a list.
+    masked_fields: tuple[str, ...] = ()
     set_fields: tuple[str, ...] = ()
     lro: bool = False
     etag: bool = True
@@ -188,7 +193,12 @@ KINDS: tuple[Kind, ...] = (
         config_key="backends",
         v6_config_key="backendNames",
         references=(Reference("properties.pool.services[].id", ("backend",)),),
-        secret_fields=("properties.credentials.authorization.parameter",),
+        masked_fields=(
+            "properties.credentials.authorization.parameter",
+            "properties.credentials.header.*[]",
+            "properties.credentials.query.*[]",
+            "properties.proxy.password",
+        ),
     ),
     Kind(
         name="logger",
@@ -198,6 +208,10 @@ KINDS: tuple[Kind, ...] = (
         config_key="loggers",
         v6_config_key="loggerNames",
         depends_on_kinds=("named-value",),
+        masked_fields=(
+            "properties.credentials.instrumentationKey",
+            "properties.credentials.connectionString",
+        ),
     ),
     Kind(
         name="diagnostic",

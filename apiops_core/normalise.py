@@ -19,6 +19,10 @@ from .kinds import Kind
 from .model import ResourceKey, canonical_json
 
 __all__ = [
+    "MASK",
+    "mask_secrets",
+    "has_masks",
+    "unmask",
     "normalise_body",
     "relative_id",
     "same_body",
@@ -55,6 +59,117 @@ _LINK_ID_FIELD: Mapping[str, str] = MappingProxyType(
 _COLLECTION_OF: Mapping[str, str] = MappingProxyType(
     {"group": "groups", "api": "apis", "product": "products"}
 )
+
+
+#: what extract writes instead of a secret the instance returned in clear (``Kind.masked_fields``)
+MASK = "***"
+
+#: a value that is a named-value reference only (``{{name}}``) is no secret: it is kept as is
+_REFERENCE_ONLY = re.compile(r"^\s*\{\{[^{}]+\}\}\s*$")
+
+
+def _matches(node: Any, steps: list[str], trail: list[tuple[Any, Any]]) -> Any:
+    """Yield the trail ``[(container, key), ...]`` from ``node`` down to every leaf ``steps`` names.
+
+    A step ``*`` is any key of a mapping; a step ending in ``[]`` steps into every list item.
+    """
+    if not steps or not isinstance(node, Mapping):
+        return
+    step, rest = steps[0], steps[1:]
+    into_list = step.endswith("[]")
+    name = step[:-2] if into_list else step
+    names = list(node) if name == "*" else ([name] if name in node else [])
+    for child_name in names:
+        here = trail + [(node, child_name)]
+        child = node[child_name]
+        if into_list:
+            if not isinstance(child, list):
+                continue
+            for index, item in enumerate(child):
+                if rest:
+                    yield from _matches(item, rest, here + [(child, index)])
+                else:
+                    yield here + [(child, index)]
+        elif rest:
+            yield from _matches(child, rest, here)
+        else:
+            yield here
+
+
+def _masked_leaves(row: Kind, properties: Mapping[str, Any]) -> list[list[tuple[Any, Any]]]:
+    found = []
+    for field_name in row.masked_fields:
+        found.extend(_matches(properties, _strip_prefix(field_name).split("."), []))
+    return found
+
+
+def mask_secrets(row: Kind, properties: dict[str, Any]) -> dict[str, Any]:
+    """Replace, in place, every literal secret of ``row.masked_fields`` by ``MASK``; returns ``properties``.
+
+    ``{{named value}}`` references are kept (they are where a secret belongs); nulls are left to
+    the null rule. Why mask rather than drop: the tree must still say that the header or key
+    exists, so publish puts the live value back instead of sending a body without it.
+    """
+    for trail in _masked_leaves(row, properties):
+        container, name = trail[-1]
+        value = container[name]
+        if value is None or (isinstance(value, str) and (value == MASK or _REFERENCE_ONLY.match(value))):
+            continue
+        container[name] = MASK
+    return properties
+
+
+def has_masks(key: ResourceKey, body: Mapping[str, Any]) -> bool:
+    """Whether ``body`` (``{"properties": ...}``) holds a ``MASK`` at one of its kind's masked fields."""
+    properties = body.get("properties") if isinstance(body, Mapping) else None
+    if not key.row.masked_fields or not isinstance(properties, Mapping):
+        return False
+    return any(trail[-1][0][trail[-1][1]] == MASK for trail in _masked_leaves(key.row, properties))
+
+
+def _follow(node: Any, trail: list[tuple[Any, Any]]) -> tuple[bool, Any]:
+    for _container, name in trail:
+        if isinstance(node, Mapping) and isinstance(name, str) and name in node:
+            node = node[name]
+        elif isinstance(node, list) and isinstance(name, int) and 0 <= name < len(node):
+            node = node[name]
+        else:
+            return False, None
+    return True, node
+
+
+def unmask(key: ResourceKey, properties: Mapping[str, Any], live: Mapping[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+    """``properties`` with every ``MASK`` replaced by the live value at the same place.
+
+    A mask with no live value (a create, or the live resource lacks it) is left out, and so is
+    a map or list it leaves empty: a mask is never sent as a value. Returns the new properties
+    and the dotted paths left out (for a warning).
+    """
+    result = _copy(properties)
+    live_props = live if isinstance(live, Mapping) else {}
+    removals: list[list[tuple[Any, Any]]] = []
+    for trail in _masked_leaves(key.row, result):
+        container, name = trail[-1]
+        if container[name] != MASK:
+            continue
+        found, value = _follow(live_props, trail)
+        if found and value is not None and value != MASK:
+            container[name] = _copy(value)
+        else:
+            removals.append(trail)
+    dropped: list[str] = []
+    # remove from the deepest list index down so earlier indices stay valid
+    for trail in sorted(removals, key=lambda t: [n if isinstance(n, int) else 0 for _, n in t], reverse=True):
+        dropped.append(".".join(str(n) for _, n in trail if isinstance(n, str)))
+        for container, name in reversed(trail):
+            if isinstance(container, list):
+                if name < len(container):
+                    del container[name]
+            else:
+                container.pop(name, None)
+            if container:  # stop at the first container that still holds something
+                break
+    return result, sorted(set(dropped))
 
 
 def relative_id(value: str) -> str:
@@ -151,13 +266,14 @@ def _link_body(key: ResourceKey, row: Kind, body: Mapping[str, Any], properties:
     return {"name": name, "properties": {id_field: relative_id(target)}}
 
 
-def normalise_body(key: ResourceKey, body: Mapping[str, Any]) -> dict[str, Any]:
+def normalise_body(key: ResourceKey, body: Mapping[str, Any], *, reveal: bool = False) -> dict[str, Any]:
     """``{"properties": {...}}`` as the artifacts tree stores it (see the module docstring).
 
     Removes: read-only fields, secret fields (a secret named value keeps ``secret: true`` and
     loses ``value``; a non-secret one keeps its value), nulls, a blank ``serviceUrl``, and for
     kinds whose text lives in an owned file (policies, fragments) the ``format``/``value`` pair.
     Makes ids service-relative and sorts set-like lists. Link kinds get their v7 file body.
+    Literal values of ``masked_fields`` become ``MASK`` unless ``reveal`` (comparison only).
     """
     row = key.row
     raw_properties = body.get("properties") if isinstance(body, Mapping) else None
@@ -176,6 +292,8 @@ def normalise_body(key: ResourceKey, body: Mapping[str, Any]) -> dict[str, Any]:
         if row.name == "named-value" and relative == "value" and properties.get("secret") is not True:
             continue  # a plain named value's value is configuration, not a secret
         _remove_path(properties, relative)
+    if row.masked_fields and not reveal:
+        mask_secrets(row, properties)
     if row.content_kind == "policy":
         properties.pop("value", None)
         properties.pop("format", None)
@@ -211,11 +329,43 @@ def body_differences(
     row = key.row
     if not row.body_compared:
         return []
-    left = _fold_ids(normalise_body(key, desired))
-    right = _fold_ids(normalise_body(key, current))
+    left_body = normalise_body(key, desired, reveal=True)
+    right_body = normalise_body(key, current, reveal=True)
+    if row.masked_fields:  # a mask in the tree means "whatever is live": compare with that
+        settled, _dropped = unmask(key, left_body.get("properties", {}), right_body.get("properties"))
+        _hide_unknown(row, settled, right_body.get("properties", {}))
+        left_body = {**left_body, "properties": settled}
+        right_body = {**right_body, "properties": _without_masked(row, right_body.get("properties", {}), settled)}
+    left = _fold_ids(left_body)
+    right = _fold_ids(right_body)
     found: list[str] = []
     _diff(left, right, "", subset, found)
     return found
+
+
+def _hide_unknown(row: Kind, desired: dict[str, Any], live: Mapping[str, Any]) -> None:
+    """Where the live side is itself masked (read through the normaliser) its value is unknown: not a difference."""
+    for trail in _masked_leaves(row, live):
+        container, name = trail[-1]
+        if container[name] != MASK:
+            continue
+        found, _value = _follow(desired, trail[:-1])
+        if found and isinstance(_value, (dict, list)):
+            last = trail[-1][1]
+            if (isinstance(_value, dict) and last in _value) or (isinstance(_value, list) and last < len(_value)):
+                _value[last] = MASK
+
+
+def _without_masked(row: Kind, live: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """The live properties minus masked-field secrets the tree does not mention (not a difference)."""
+    result = _copy(live)
+    for trail in _masked_leaves(row, result):
+        found, _value = _follow(desired, trail)
+        if not found:
+            container, name = trail[-1]
+            if isinstance(container, dict):
+                container.pop(name, None)
+    return result
 
 
 def _diff(left: Any, right: Any, path: str, subset: bool, found: list[str]) -> None:

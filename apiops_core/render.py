@@ -36,7 +36,7 @@ def scrub(line: str, secret: bool) -> str:
 
 
 def _secretish(action: Action) -> bool:
-    return bool(action.key.row.secret_fields)
+    return bool(action.key.row.secret_fields or action.key.row.masked_fields)
 
 
 def action_line(action: Action) -> str:

@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 from .errors import ArtifactError
+from .safe_read import check_size, limit_for, read_file
 
 __all__ = ["TreeSource", "DirectorySource", "GitCommitSource"]
 
@@ -56,16 +57,17 @@ class DirectorySource(TreeSource):
         return self.root.joinpath(*path.split("/"))
 
     def read_bytes(self, path: str) -> bytes:
-        try:
-            return self._path(path).read_bytes()
-        except OSError as exc:
-            raise ArtifactError(f"cannot read file: {exc.strerror or exc}", path=self.describe(path)) from exc
+        """The file's bytes: a regular file inside the root, within its size limit (``safe_read``)."""
+        full = os.path.join(self.root, *path.split("/"))
+        return read_file(full, root=self.root, limit=limit_for(path), where=self.describe(path))
 
     def exists(self, path: str) -> bool:
         return self._path(path).is_file()
 
     def describe(self, path: str) -> str:
-        return (self.root / path).as_posix() if str(self.root) not in ("", ".") else path
+        if str(self.root) in ("", "."):
+            return path
+        return self.root.as_posix().rstrip("/") + "/" + path
 
     def __repr__(self) -> str:
         return f"DirectorySource({str(self.root)!r})"
@@ -84,6 +86,7 @@ class GitCommitSource(TreeSource):
         self.rev = rev
         self.subdir = subdir.strip("/").replace("\\", "/")
         self._blobs: dict[str, str] | None = None
+        self._links: set[str] = set()
         self._commit: str | None = None
         self._batch: subprocess.Popen[bytes] | None = None
 
@@ -127,10 +130,12 @@ class GitCommitSource(TreeSource):
                 if not path.startswith(prefix):
                     continue
                 blobs[path[len(prefix):]] = oid
+                if mode == "120000":  # a symbolic link: its blob is the target's path, never content
+                    self._links.add(path[len(prefix):])
             self._blobs = blobs
         return self._blobs
 
-    def _cat(self, oid: str) -> bytes:
+    def _cat(self, oid: str, limit: int | None = None, where: str = "") -> bytes:
         if self._batch is None or self._batch.poll() is not None:
             self._batch = subprocess.Popen(
                 ["git", "-C", str(self.repo), "cat-file", "--batch"],
@@ -145,6 +150,14 @@ class GitCommitSource(TreeSource):
         if len(header) != 3:
             raise ArtifactError(f"git cat-file could not read object {oid} in {self.repo}")
         size = int(header[2])
+        if limit is not None and size > limit:
+            batch, self._batch = self._batch, None
+            batch.kill()  # the object is still in the pipe: never read it, start afresh next time
+            batch.wait(timeout=10)
+            for pipe in (batch.stdin, batch.stdout):
+                if pipe is not None:
+                    pipe.close()
+            check_size(size, limit, where)
         data = self._batch.stdout.read(size)
         self._batch.stdout.read(1)  # the newline after the object
         return data
@@ -178,7 +191,10 @@ class GitCommitSource(TreeSource):
         oid = self._listing().get(path)
         if oid is None:
             raise ArtifactError(f"file is not in commit {self.rev}", path=self.describe(path))
-        return self._cat(oid)
+        if path in self._links:
+            raise ArtifactError("is a symbolic link in the commit; refusing to follow it (commit the file itself)",
+                                path=self.describe(path))
+        return self._cat(oid, limit_for(path), self.describe(path))
 
     def exists(self, path: str) -> bool:
         return path in self._listing()

@@ -61,16 +61,19 @@ class _Operation:
 
 
 def _load(text: str) -> Any:
-    from ruamel.yaml import YAML
+    """The document through ``safe_read`` (strict JSON, bounded YAML), or None when unreadable."""
+    from ..errors import ApiOpsError
+    from ..safe_read import MAX_SPEC_DEPTH, load_json, load_yaml_plain
 
     text = text.lstrip("\ufeff")
     try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        return YAML(typ="safe", pure=True).load(text)
-    except Exception:  # noqa: BLE001 - an unreadable spec is lint's business (AO102), not diff's
+        if text.lstrip()[:1] in ("{", "["):
+            try:
+                return load_json(text, "specification", max_depth=MAX_SPEC_DEPTH)
+            except ApiOpsError:
+                pass
+        return load_yaml_plain(text, "specification")
+    except ApiOpsError:  # an unreadable spec is lint's business (AO102), not diff's
         return None
 
 

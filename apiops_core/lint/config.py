@@ -99,11 +99,11 @@ class LintConfig:
         from ruamel.yaml import YAML
         from ruamel.yaml.error import YAMLError
 
+        from ..safe_read import MAX_DEPTH, check_yaml, decode_utf8, read_file
+
         file = Path(path)
-        try:
-            text = file.read_text(encoding="utf-8-sig")
-        except OSError as error:
-            raise ConfigError(f"cannot read lint configuration: {error.strerror or error}", path=str(file)) from error
+        text = decode_utf8(read_file(file, error=ConfigError), str(file), ConfigError)
+        check_yaml(text, str(file), error=ConfigError, max_depth=MAX_DEPTH)  # alias bombs, runaway nesting
         try:
             data = YAML(typ="safe").load(text)
         except YAMLError as error:

@@ -108,7 +108,14 @@ def load_spec(text: str) -> LoadedSpec | SpecIssue:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    from ..errors import ApiOpsError
+    from ..safe_read import check_yaml
+
     stripped = text.lstrip("\ufeff")
+    try:  # alias bombs and runaway nesting are refused before anything is built
+        check_yaml(stripped, "specification")
+    except ApiOpsError as error:
+        return SpecIssue("parse", error.line or 1, 1, f"not valid YAML/JSON: {error.message}")
     try:
         return LoadedSpec(stripped, plain(_fast_load(stripped)))
     except Exception:  # noqa: BLE001 - the round-trip parser below says where and why
@@ -122,6 +129,8 @@ def load_spec(text: str) -> LoadedSpec | SpecIssue:
         return SpecIssue("parse", line, column, f"not valid YAML/JSON: {error.problem or error}")
     except (YAMLError, ValueError) as error:
         return SpecIssue("parse", 1, 1, f"not valid YAML/JSON: {error}")
+    except RecursionError:
+        return SpecIssue("parse", 1, 1, "not valid YAML/JSON: nested too deeply")
     return LoadedSpec(stripped, plain(node), node)
 
 

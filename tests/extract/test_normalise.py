@@ -77,7 +77,8 @@ def test_backend_pool_ids_and_credentials_secret():
     }
     result = normalise_body(key("backend", "pool"), body)["properties"]
     assert result["pool"]["services"] == [{"id": "/backends/b1"}, {"id": "/backends/b2", "priority": 1}]
-    assert result["credentials"] == {"authorization": {"scheme": "Basic"}, "header": {}}
+    # the instance returns the parameter in clear: it is masked (never written), not dropped
+    assert result["credentials"] == {"authorization": {"scheme": "Basic", "parameter": "***"}, "header": {}}
 
 
 def test_subscription_scope_owner_and_keys():
