@@ -149,7 +149,23 @@ def _configure_logging(verbose: bool, quiet: bool) -> logging.Logger:
         handler._apiops_cli = True  # type: ignore[attr-defined]
         log.addHandler(handler)
     log.propagate = False
+    _quiet_azure_sdk(verbose)
     return log
+
+
+def _quiet_azure_sdk(verbose: bool) -> None:
+    """azure-identity reports every credential source it tried (hundreds of lines per attempt) and
+    azure-core logs each request; our one-line errors and retry messages say what matters, so
+    their loggers are silenced unless ``-v`` asks for the detail."""
+    for name in ("azure.identity", "azure.core", "msal"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG if verbose and name != "azure.core" else logging.WARNING if verbose else logging.CRITICAL)
+        if verbose and not any(getattr(h, "_apiops_cli", False) for h in logger.handlers):
+            handler = _CurrentStderrHandler()
+            handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+            handler._apiops_cli = True  # type: ignore[attr-defined]
+            logger.addHandler(handler)
+            logger.propagate = False
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
