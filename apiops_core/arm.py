@@ -110,6 +110,8 @@ class _Bucket:
     """What the client knows of one of ARM's token buckets (reads, writes or deletes)."""
 
     remaining: int | None = None  # last x-ms-ratelimit-remaining-* value; None = not told
+    told_at: int = 0  # requests sent when ``remaining`` was set: only later ones may raise it
+    sent: int = 0  # requests admitted so far (their send order)
     in_flight: int = 0
     paused_until: float = 0.0
     refill_wait: float = 1.0  # the last Retry-After: how long the bucket takes to give tokens again
@@ -231,7 +233,7 @@ def _fatal(error: BaseException) -> str | None:
                 f"the server's TLS certificate is not trusted ({_first_line(cause)}); "
                 "pass the CA bundle with --ca-bundle / APIOPS_CA_BUNDLE"
             )
-        if isinstance(cause, ClientAuthenticationError) and getattr(cause, "response", None) is None:
+        if isinstance(cause, ClientAuthenticationError):
             return f"no token could be obtained: {_first_line(cause)}"
     return None
 
@@ -614,10 +616,15 @@ class ArmClient:
         raise error_type(text, status=response.status, code=code, resource_id=self.resource_id(path))
 
     def _send_bounded(self, send: Callable[[], ArmResponse], counter: str, bucket: str | None, attempt: int) -> _Attempt:
-        from azure.core.exceptions import DecodeError, HttpResponseError, ServiceRequestError, ServiceResponseError
+        from azure.core.exceptions import (
+            ClientAuthenticationError,
+            DecodeError,
+            HttpResponseError,
+            ServiceRequestError,
+            ServiceResponseError,
+        )
 
-        if bucket is not None:
-            self._admit(bucket)
+        order = self._admit(bucket) if bucket is not None else 0
         try:
             with self._slots:
                 self._wait_out_pause()  # a 429 may have paused the client while we waited for a slot
@@ -630,6 +637,8 @@ class ArmClient:
                 except (ServiceRequestError, ServiceResponseError, DecodeError, ConnectionError, TimeoutError) as error:
                     # refused, reset, timed out, or a body cut short: judged by _retry_decision
                     outcome = _Attempt(None, error)
+                except ClientAuthenticationError as error:
+                    outcome = _Attempt(None, error)  # the credential gave no token: fatal, see _fatal
                 except HttpResponseError as error:
                     if error.response is not None:
                         raise
@@ -638,7 +647,7 @@ class ArmClient:
                     with self._lock:
                         self._in_flight -= 1
                 if bucket is not None and outcome.response is not None:
-                    self._observe(bucket, outcome.response, attempt)  # before the slot is free for others
+                    self._observe(bucket, outcome.response, attempt, order)  # before the slot is free for others
                 return outcome
         finally:
             if bucket is not None:
@@ -647,14 +656,14 @@ class ArmClient:
                     self._turn.notify_all()
 
     # -- politeness: the shared 429 pause and the remaining-requests budget -------------------------
-    def _admit(self, bucket: str) -> None:
+    def _admit(self, bucket: str) -> int:
         """Wait until a request of ``bucket`` may be sent, then count it in flight.
 
         It may go when no pause is running and fewer requests of its bucket are in flight than
         ARM said remain (``x-ms-ratelimit-remaining-subscription-<bucket>``; unbounded until ARM
         says). At 0 remaining with nothing in flight, the bucket rests for ``refill_wait`` (the
         last Retry-After, else 1 s) and then one request probes it: sending into an empty bucket
-        would only collect 429s.
+        would only collect 429s. Returns the request's send order in its bucket.
         """
         state = self._buckets[bucket]
         while True:
@@ -665,7 +674,8 @@ class ArmClient:
                     allowance = self.parallelism if state.remaining is None else state.remaining
                     if state.in_flight < allowance:
                         state.in_flight += 1
-                        return
+                        state.sent += 1
+                        return state.sent
                     if state.in_flight == 0:
                         state.paused_until = now + state.refill_wait
                         state.remaining = 1
@@ -684,8 +694,12 @@ class ArmClient:
                 return
             self._sleep(wait)
 
-    def _observe(self, bucket: str, response: ArmResponse, attempt: int) -> None:
-        """Learn from a response: a 429 pauses the whole client; a remaining count sets the budget."""
+    def _observe(self, bucket: str, response: ArmResponse, attempt: int, order: int) -> None:
+        """Learn from a response: a 429 pauses the whole client; a remaining count sets the budget.
+
+        Answers overtake each other on the way back: an answer to a request sent before the current
+        count was learnt may be older news, so it may only lower the count.
+        """
         state = self._buckets[bucket]
         lowered = {k.lower(): v for k, v in response.headers.items()}
         counts = []
@@ -707,7 +721,10 @@ class ArmClient:
                 if state.remaining is not None:
                     state.remaining = 1  # after the pause one request probes the bucket
             elif counts:
-                state.remaining = max(0, min(counts))
+                count = max(0, min(counts))
+                if order > state.told_at or state.remaining is None or count < state.remaining:
+                    state.remaining = count
+                    state.told_at = state.sent
             self._turn.notify_all()
 
     def _retry_decision(self, outcome: _Attempt, attempt: int, host: str, started: float) -> tuple[float, str | None, int]:
