@@ -62,15 +62,13 @@ def test_cli_without_credentials_says_what_to_set_in_one_line(no_login, capsys, 
 def test_verbose_shows_the_azure_identity_detail(no_login, capsys, tmp_path):
     env = {"AZURE_SUBSCRIPTION_ID": "s", "AZURE_RESOURCE_GROUP_NAME": "g", "API_MANAGEMENT_SERVICE_NAME": "n",
            "APIOPS_ARM_ENDPOINT": "https://127.0.0.1:9"}
-    try:
-        assert main(["-v", "extract", "--output", str(tmp_path / "out")], env) != 0
-        err = capsys.readouterr().err
-        assert "Source59: unavailable" in err and NO_CREDENTIAL_HINT in err
-    finally:
-        main(["-q", "lint", "--help"], {})  # the next in-process run is quiet again (argparse exits early)
-        from apiops_core.cli import _quiet_azure_sdk
-
-        _quiet_azure_sdk(False)
+    identity_logger = logging.getLogger("azure.identity")
+    before = (identity_logger.level, identity_logger.propagate, list(identity_logger.handlers))
+    assert main(["-v", "extract", "--output", str(tmp_path / "out")], env) != 0
+    err = capsys.readouterr().err
+    assert "Source59: unavailable" in err and NO_CREDENTIAL_HINT in err
+    # the in-process caller's logging is as it was
+    assert (identity_logger.level, identity_logger.propagate, list(identity_logger.handlers)) == before
 
 
 def test_service_connection_failure_names_the_connection():
