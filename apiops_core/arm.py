@@ -7,7 +7,15 @@ Every engine talks to APIM through :class:`ArmClient` and nothing else, so that
 - the number of requests in flight is bounded GLOBALLY (one semaphore shared by every thread
   using the client) instead of compounding per tree level as the .NET tool does (Azure/apiops #612),
 - paths are service-relative and unencoded (``apis/echo;rev=2/policies/policy``): the client
-  percent-encodes each segment once, which is where revision names usually go wrong.
+  percent-encodes each segment once, which is where revision names usually go wrong,
+- the client is polite to ARM as ONE caller: a 429 pauses every thread of the client for its
+  ``Retry-After`` (ARM's token bucket is per caller, so requests sent by the other threads during the
+  pause would only be answered 429 too), and the ``x-ms-ratelimit-remaining-subscription-*``
+  headers bound how many reads / writes / deletes are sent while the bucket is nearly empty,
+- failures that another attempt cannot fix are not retried: a missing credential, an untrusted
+  TLS certificate; a host that was never reached (DNS failure, connection refused) gets a few
+  quick attempts within ``connect_budget`` seconds, not a minute of silence. Every retry is
+  logged at info level with its reason and delay.
 
 The transport is the azure-mgmt-apimanagement ``ApiManagementClient`` pipeline (bearer auth with
 the ARM challenge policy, request ids, user agent, redirects); requests are sent with
@@ -18,9 +26,12 @@ reshape or drop unknown properties from — round-trips as plain JSON.
 from __future__ import annotations
 
 import email.utils
+import errno
 import json
 import logging
 import random
+import socket
+import ssl
 import threading
 import time
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -45,6 +56,12 @@ R = TypeVar("R")
 
 _TERMINAL_STATES = frozenset({"succeeded", "failed", "canceled", "cancelled"})
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: ARM's token buckets are per operation type; the response headers name them like this.
+_BUCKETS = ("reads", "writes", "deletes")
+_REMAINING_HEADERS = {
+    kind: (f"x-ms-ratelimit-remaining-subscription-{kind}", f"x-ms-ratelimit-remaining-tenant-{kind}")
+    for kind in _BUCKETS
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,9 @@ class ArmStats:
     throttled: int = 0
     downloads: int = 0
     max_in_flight: int = 0
+    #: shared pauses started by a 429, and by a remaining-requests header at 0
+    throttle_pauses: int = 0
+    budget_pauses: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -80,7 +100,21 @@ class ArmStats:
             "throttled": self.throttled,
             "downloads": self.downloads,
             "max_in_flight": self.max_in_flight,
+            "throttle_pauses": self.throttle_pauses,
+            "budget_pauses": self.budget_pauses,
         }
+
+
+@dataclass
+class _Bucket:
+    """What the client knows of one of ARM's token buckets (reads, writes or deletes)."""
+
+    remaining: int | None = None  # last x-ms-ratelimit-remaining-* value; None = not told
+    told_at: int = 0  # requests sent when ``remaining`` was set: only later ones may raise it
+    sent: int = 0  # requests admitted so far (their send order)
+    in_flight: int = 0
+    paused_until: float = 0.0
+    refill_wait: float = 1.0  # the last Retry-After: how long the bucket takes to give tokens again
 
 
 def encode_path(path: str) -> str:
@@ -141,6 +175,83 @@ def _error_parts(body: Mapping[str, Any]) -> tuple[str | None, str]:
     return (str(code) if code else None), text
 
 
+def _bucket_of(method: str) -> str:
+    upper = method.upper()
+    if upper in ("GET", "HEAD"):
+        return "reads"
+    return "deletes" if upper == "DELETE" else "writes"
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and everything it wraps (azure-core → requests → urllib3 → socket)."""
+    found: list[BaseException] = []
+    stack: list[Any] = [error]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or any(item is seen for seen in found):
+            continue
+        found.append(item)
+        stack.extend([item.__cause__, item.__context__, getattr(item, "inner_exception", None), getattr(item, "reason", None)])
+        stack.extend(arg for arg in item.args if isinstance(arg, BaseException))
+    return found
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "message", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _unreachable(error: BaseException) -> str | None:
+    """Why a connection could not be opened at all (DNS, refused, unreachable, connect timeout), or None."""
+    texts = []
+    for cause in _causes(error):
+        name = type(cause).__name__
+        if isinstance(cause, socket.gaierror) or name == "NameResolutionError":
+            return "the host name does not resolve (DNS)"
+        if isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == errno.ECONNREFUSED:
+            return "connection refused"
+        if getattr(cause, "errno", None) in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+            return "host unreachable"
+        if name in ("ConnectTimeoutError", "ConnectTimeout"):
+            return "connect timeout"
+        texts.append(str(cause))
+    text = " ".join(texts).lower()
+    if "failed to resolve" in text or "name or service not known" in text or "nodename nor servname" in text:
+        return "the host name does not resolve (DNS)"
+    if "connection refused" in text:
+        return "connection refused"
+    return None
+
+
+def _fatal(error: BaseException) -> str | None:
+    """A failure no retry can fix (credential, TLS trust), phrased for the user; else None."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    for cause in _causes(error):
+        if isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(cause):
+            return (
+                f"the server's TLS certificate is not trusted ({_first_line(cause)}); "
+                "pass the CA bundle with --ca-bundle / APIOPS_CA_BUNDLE"
+            )
+        if isinstance(cause, ClientAuthenticationError):
+            return f"no token could be obtained: {_first_line(cause)}"
+    return None
+
+
+class _Held:
+    """A lock this thread holds (or None), released at most once."""
+
+    __slots__ = ("lock",)
+
+    def __init__(self, lock: threading.Lock | None) -> None:
+        self.lock = lock
+
+    def release(self) -> None:
+        if self.lock is not None:
+            lock, self.lock = self.lock, None
+            lock.release()
+
+
 class _Attempt:
     """What one HTTP exchange produced: a response, or a connection-level exception."""
 
@@ -156,8 +267,11 @@ class ArmClient:
 
     ``transport`` is an azure-core ``HttpTransport`` (tests pass a fake one; by default a
     requests transport whose connection pool fits ``parallelism``). ``sleep`` is injectable so
-    tests can record the waits. ``max_retries`` bounds retries per request; ``lro_timeout``
-    bounds how long (in waited seconds) a long-running operation may be polled.
+    tests can record the waits, and ``clock`` (monotonic seconds) with it, so a test's fake time
+    drives the shared 429 pause. ``max_retries`` bounds retries per request; ``lro_timeout``
+    bounds how long (in waited seconds) a long-running operation may be polled. A host that has
+    not answered yet gets at most ``connect_retries`` more attempts within ``connect_budget``
+    seconds; each attempt waits at most ``connect_timeout`` seconds for the connection.
     """
 
     def __init__(
@@ -179,7 +293,11 @@ class ArmClient:
         lro_min_interval: float = 1.0,
         lro_timeout: float = 900.0,
         read_timeout: float = 120.0,
+        connect_timeout: float = 10.0,
+        connect_retries: int = 3,
+        connect_budget: float = 4.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
         from azure.core.pipeline import Pipeline
@@ -202,9 +320,19 @@ class ArmClient:
         self._lro_min_interval = lro_min_interval
         self._lro_timeout = lro_timeout
         self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
+        self._connect_retries = connect_retries
+        self._connect_budget = connect_budget
         self._sleep = sleep
+        self._clock = clock
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
+        self._turn = threading.Condition(self._lock)  # a request of a bucket finished
+        self._paused_until = 0.0  # the shared 429 pause (clock seconds)
+        self._buckets = {kind: _Bucket() for kind in _BUCKETS}
+        self._reached: set[str] = set()  # hosts that answered at least once
+        self._unreachable: dict[str, str] = {}  # host → why it was given up
+        self._first_contact = threading.Lock()  # one request at a time tries a host not reached yet
         self._slots = threading.BoundedSemaphore(parallelism)
         self._in_flight = 0
         self._transport = transport if transport is not None else _default_transport(ca_bundle, parallelism)
@@ -331,11 +459,14 @@ class ArmClient:
 
         def send() -> ArmResponse:
             request = HttpRequest("GET", url)
-            result = self._plain.run(request, connection_verify=self._verify, read_timeout=self._read_timeout)
+            result = self._plain.run(
+                request, connection_verify=self._verify, read_timeout=self._read_timeout,
+                connection_timeout=self._connect_timeout,
+            )
             return _decode(result.http_response)
 
         shown = urlsplit(url)._replace(query="").geturl()  # never log a SAS token
-        response = self._with_retries("GET", shown, send, allow=set(), counter="downloads")
+        response = self._with_retries("GET", shown, send, allow=set(), counter="downloads", url=url)
         return response.text
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
@@ -385,11 +516,12 @@ class ArmClient:
         def send() -> ArmResponse:
             request = HttpRequest(method, url, headers=request_headers, content=data)
             result = self.sdk._client.send_request(
-                request, stream=False, connection_verify=self._verify, read_timeout=self._read_timeout
+                request, stream=False, connection_verify=self._verify, read_timeout=self._read_timeout,
+                connection_timeout=self._connect_timeout,
             )
             return _decode(result)
 
-        return self._with_retries(method, resource or path, send, allow=allow or set())
+        return self._with_retries(method, resource or path, send, allow=allow or set(), url=url)
 
     def _with_retries(
         self,
@@ -399,23 +531,78 @@ class ArmClient:
         *,
         allow: set[int],
         counter: str = "requests",
+        url: str = "",
     ) -> ArmResponse:
+        bucket = _bucket_of(method) if counter == "requests" else None  # export links are not ARM's
+        host = urlsplit(url).netloc if url else ""
+        gate = self._first_contact_gate(method, path, host)
+        try:
+            return self._attempts(method, path, send, allow, counter, bucket, host, gate)
+        finally:
+            gate.release()
+
+    def _first_contact_gate(self, method: str, path: str, host: str) -> "_Held":
+        """Until a host has answered once, requests to it go one at a time: when it cannot be
+        reached, one request finds out (with a few quick attempts) and the others fail at once
+        with the same message instead of each retrying and logging in parallel."""
+        with self._lock:
+            if not host or host in self._reached:
+                return _Held(None)
+        self._first_contact.acquire()
+        with self._lock:
+            known = host in self._reached
+            dead = self._unreachable.get(host)
+        if known or dead:
+            self._first_contact.release()
+        if dead:
+            raise ArmError(f"{method} {path}: {dead}", resource_id=self.resource_id(path))
+        return _Held(None if known else self._first_contact)
+
+    def _attempts(
+        self,
+        method: str,
+        path: str,
+        send: Callable[[], ArmResponse],
+        allow: set[int],
+        counter: str,
+        bucket: str | None,
+        host: str,
+        gate: "_Held",
+    ) -> ArmResponse:
+        started = self._clock()
         attempt = 0
         while True:
-            outcome = self._send_bounded(send, counter)
-            delay, reason = self._retry_decision(outcome, attempt)
-            if reason is None:
-                break
-            if attempt >= self.max_retries:
+            outcome = self._send_bounded(send, counter, bucket, attempt)
+            if outcome.error is not None:
+                fatal = _fatal(outcome.error)
+                if fatal is not None:
+                    raise ArmError(f"{method} {path}: {fatal}", resource_id=self.resource_id(path)) from None
+            else:
+                with self._lock:
+                    self._reached.add(host)
+                gate.release()  # the host answers: the others may go, in parallel
+            delay, reason, limit = self._retry_decision(outcome, attempt, host, started)
+            if reason is None or attempt >= limit:
                 break
             attempt += 1
             with self._lock:
                 self.stats.retries += 1
-            _LOG.debug("%s %s: %s; retry %d/%d in %.1fs", method, path, reason, attempt, self.max_retries, delay)
-            self._sleep(delay)
+            _LOG.info("%s %s: %s; retry %d/%d in %.1fs", method, path, reason, attempt, limit, delay)
+            if outcome.response is None or outcome.response.status != 429:
+                self._sleep(delay)  # a 429's wait is the shared pause, served before the next send
         if outcome.error is not None:
+            unreachable = _unreachable(outcome.error)
+            if unreachable is not None and host not in self._reached:
+                why = (
+                    f"cannot connect to {host}: {unreachable} "
+                    f"({attempt + 1} attempt(s) in {self._clock() - started:.1f}s); "
+                    "check the endpoint (--arm-endpoint / APIOPS_ARM_ENDPOINT) and the network"
+                )
+                with self._lock:
+                    self._unreachable[host] = why
+                raise ArmError(f"{method} {path}: {why}", resource_id=self.resource_id(path)) from outcome.error
             raise ArmError(
-                f"{method} {path}: connection failed after {attempt + 1} attempt(s): {outcome.error}",
+                f"{method} {path}: connection failed after {attempt + 1} attempt(s): {_first_line(outcome.error)}",
                 resource_id=self.resource_id(path),
             ) from outcome.error
         response = outcome.response
@@ -428,31 +615,131 @@ class ArmClient:
         error_type = PreconditionFailed if response.status == 412 else ArmError
         raise error_type(text, status=response.status, code=code, resource_id=self.resource_id(path))
 
-    def _send_bounded(self, send: Callable[[], ArmResponse], counter: str) -> _Attempt:
-        from azure.core.exceptions import DecodeError, HttpResponseError, ServiceRequestError, ServiceResponseError
+    def _send_bounded(self, send: Callable[[], ArmResponse], counter: str, bucket: str | None, attempt: int) -> _Attempt:
+        from azure.core.exceptions import (
+            ClientAuthenticationError,
+            DecodeError,
+            HttpResponseError,
+            ServiceRequestError,
+            ServiceResponseError,
+        )
 
-        with self._slots:
-            with self._lock:
-                self._in_flight += 1
-                self.stats.max_in_flight = max(self.stats.max_in_flight, self._in_flight)
-                setattr(self.stats, counter, getattr(self.stats, counter) + 1)
-            try:
-                return _Attempt(send(), None)
-            except (ServiceRequestError, ServiceResponseError, DecodeError, ConnectionError, TimeoutError) as error:
-                # refused, reset, timed out, or a body cut short: all worth another attempt
-                return _Attempt(None, error)
-            except HttpResponseError as error:
-                if error.response is not None:
-                    raise
-                return _Attempt(None, error)  # the transport failed mid-stream (no response to judge)
-            finally:
+        order = self._admit(bucket) if bucket is not None else 0
+        try:
+            with self._slots:
+                self._wait_out_pause()  # a 429 may have paused the client while we waited for a slot
                 with self._lock:
-                    self._in_flight -= 1
+                    self._in_flight += 1
+                    self.stats.max_in_flight = max(self.stats.max_in_flight, self._in_flight)
+                    setattr(self.stats, counter, getattr(self.stats, counter) + 1)
+                try:
+                    outcome = _Attempt(send(), None)
+                except (ServiceRequestError, ServiceResponseError, DecodeError, ConnectionError, TimeoutError) as error:
+                    # refused, reset, timed out, or a body cut short: judged by _retry_decision
+                    outcome = _Attempt(None, error)
+                except ClientAuthenticationError as error:
+                    outcome = _Attempt(None, error)  # the credential gave no token: fatal, see _fatal
+                except HttpResponseError as error:
+                    if error.response is not None:
+                        raise
+                    outcome = _Attempt(None, error)  # the transport failed mid-stream (no response to judge)
+                finally:
+                    with self._lock:
+                        self._in_flight -= 1
+                if bucket is not None and outcome.response is not None:
+                    self._observe(bucket, outcome.response, attempt, order)  # before the slot is free for others
+                return outcome
+        finally:
+            if bucket is not None:
+                with self._turn:
+                    self._buckets[bucket].in_flight -= 1
+                    self._turn.notify_all()
 
-    def _retry_decision(self, outcome: _Attempt, attempt: int) -> tuple[float, str | None]:
-        """(delay, reason) when the outcome is worth retrying, else (0, None)."""
+    # -- politeness: the shared 429 pause and the remaining-requests budget -------------------------
+    def _admit(self, bucket: str) -> int:
+        """Wait until a request of ``bucket`` may be sent, then count it in flight.
+
+        It may go when no pause is running and fewer requests of its bucket are in flight than
+        ARM said remain (``x-ms-ratelimit-remaining-subscription-<bucket>``; unbounded until ARM
+        says). At 0 remaining with nothing in flight, the bucket rests for ``refill_wait`` (the
+        last Retry-After, else 1 s) and then one request probes it: sending into an empty bucket
+        would only collect 429s. Returns the request's send order in its bucket.
+        """
+        state = self._buckets[bucket]
+        while True:
+            with self._turn:
+                now = self._clock()
+                wait = max(self._paused_until, state.paused_until) - now
+                if wait <= 0:
+                    allowance = self.parallelism if state.remaining is None else state.remaining
+                    if state.in_flight < allowance:
+                        state.in_flight += 1
+                        state.sent += 1
+                        return state.sent
+                    if state.in_flight == 0:
+                        state.paused_until = now + state.refill_wait
+                        state.remaining = 1
+                        self.stats.budget_pauses += 1
+                        _LOG.debug("ARM %s budget at 0: pausing %s for %.1fs", bucket, bucket, state.refill_wait)
+                        continue
+                    self._turn.wait(timeout=1.0)  # a request in flight will bring a fresher count
+                    continue
+            self._sleep(wait)
+
+    def _wait_out_pause(self) -> None:
+        while True:
+            with self._lock:
+                wait = self._paused_until - self._clock()
+            if wait <= 0:
+                return
+            self._sleep(wait)
+
+    def _observe(self, bucket: str, response: ArmResponse, attempt: int, order: int) -> None:
+        """Learn from a response: a 429 pauses the whole client; a remaining count sets the budget.
+
+        Answers overtake each other on the way back: an answer to a request sent before the current
+        count was learnt may be older news, so it may only lower the count.
+        """
+        state = self._buckets[bucket]
+        lowered = {k.lower(): v for k, v in response.headers.items()}
+        counts = []
+        for name in _REMAINING_HEADERS[bucket]:
+            try:
+                counts.append(int(lowered[name]))
+            except (KeyError, ValueError):
+                pass
+        with self._turn:
+            if response.status == 429:
+                hinted = parse_retry_after(response.headers)
+                pause = hinted if hinted is not None else self._backoff(attempt)
+                now = self._clock()
+                if now >= self._paused_until:
+                    self.stats.throttle_pauses += 1
+                    _LOG.info("ARM throttled (HTTP 429 on %s): pausing all requests for %.1fs", bucket, pause)
+                self._paused_until = max(self._paused_until, now + pause)
+                state.refill_wait = max(pause, 0.1)
+                if state.remaining is not None:
+                    state.remaining = 1  # after the pause one request probes the bucket
+            elif counts:
+                count = max(0, min(counts))
+                if order > state.told_at or state.remaining is None or count < state.remaining:
+                    state.remaining = count
+                    state.told_at = state.sent
+            self._turn.notify_all()
+
+    def _retry_decision(self, outcome: _Attempt, attempt: int, host: str, started: float) -> tuple[float, str | None, int]:
+        """(delay, reason, retry limit) when the outcome is worth retrying, else (0, None, 0)."""
         if outcome.error is not None:
-            return self._backoff(attempt), f"connection error ({type(outcome.error).__name__})"
+            unreachable = _unreachable(outcome.error)
+            with self._lock:
+                reached = host in self._reached
+            if unreachable is not None and not reached:
+                # never answered: a typo or a host that is down; a few quick attempts, then say so
+                delay = min(self._backoff_base * (2**attempt) * 0.5, 2.0)
+                if self._clock() - started + delay > self._connect_budget:
+                    return 0.0, None, 0
+                return delay, unreachable, self._connect_retries
+            return self._backoff(attempt), unreachable or f"connection error ({type(outcome.error).__name__})", self.max_retries
         response = outcome.response
         assert response is not None
         status = response.status
@@ -462,15 +749,17 @@ class ArmClient:
             if status == 429:
                 with self._lock:
                     self.stats.throttled += 1
+                    left = max(0.0, self._paused_until - self._clock())
+                return left, "HTTP 429 (throttled; all requests of this client wait)", self.max_retries
         elif status in (409, 422):
             code, message = _error_parts(response.body)
             if code == "ManagementApiRequestFailed" or "operation on the api is in progress" in message.lower():
                 reason = f"HTTP {status} {code or ''}".strip()
         if reason is None:
-            return 0.0, None
+            return 0.0, None, 0
         hinted = parse_retry_after(response.headers)
         delay = hinted if hinted is not None else self._backoff(attempt)
-        return delay, reason
+        return delay, reason, self.max_retries
 
     def _backoff(self, attempt: int) -> float:
         base = min(self._backoff_max, self._backoff_base * (2**attempt))

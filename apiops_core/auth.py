@@ -14,10 +14,16 @@ Three ways in, in this order (docs/CLI-CONTRACT.md):
 
 azure-identity is imported lazily, and the credential classes can be passed in (``identity=``),
 so tests run with fakes and without network.
+
+A credential that cannot produce a token is not a transient fault: :class:`ExplainedCredential`
+turns azure-identity's failure (a multi-line report of every source it tried) into ONE
+:class:`CredentialError` line saying what to set, remembers it so no other thread probes the
+sources again, and the ARM client never retries it.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from dataclasses import dataclass
@@ -28,6 +34,9 @@ from apiops_core.errors import ConfigError
 
 __all__ = [
     "Cloud",
+    "CredentialError",
+    "ExplainedCredential",
+    "NO_CREDENTIAL_HINT",
     "AZURE_PUBLIC_CLOUD",
     "AZURE_CHINA_CLOUD",
     "AZURE_US_GOVERNMENT",
@@ -39,6 +48,21 @@ __all__ = [
     "resolve_cloud",
     "build_credential",
 ]
+
+
+_LOG = logging.getLogger("apiops.auth")
+
+
+class CredentialError(ConfigError):
+    """No token could be obtained; the message is one line saying what to set."""
+
+
+#: What a user without credentials needs to read (the CLI's only output in that case).
+NO_CREDENTIAL_HINT = (
+    "no Azure credential found: set AZURE_BEARER_TOKEN (e.g. from `az account get-access-token`), "
+    "or AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET, or run `az login`; "
+    "in Azure Pipelines set APIOPS_SERVICE_CONNECTION to the service connection's id"
+)
 
 
 @dataclass(frozen=True)
@@ -145,6 +169,69 @@ class SecretRegisteringCredential:
         close = getattr(self._inner, "close", None)
         if close:
             close()
+
+
+class ExplainedCredential:
+    """Wraps an azure-identity credential so that a failure is one clear line, once.
+
+    azure-identity raises ``CredentialUnavailableError`` / ``ClientAuthenticationError`` with a
+    report of every source it tried; that detail goes to the debug log and the caller gets a
+    :class:`CredentialError` built by ``explain``. The first failure is remembered: the sources
+    are not probed again by every thread of a run (a credential that was missing a second ago is
+    still missing). Other attributes are the inner credential's.
+    """
+
+    def __init__(self, inner: Any, explain: Callable[[BaseException], str]) -> None:
+        self._inner = inner
+        self._explain = explain
+        self._failure: str | None = None
+
+    def _guard(self, call: Callable[[], Any]) -> Any:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        if self._failure is not None:
+            raise CredentialError(self._failure)
+        try:
+            return call()
+        except ClientAuthenticationError as error:
+            _LOG.debug("credential failure: %s", error)
+            self._failure = self._explain(error)
+            raise CredentialError(self._failure) from None
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        return self._guard(lambda: self._inner.get_token(*scopes, **kwargs))
+
+    def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        if hasattr(self._inner, "get_token_info"):
+            return self._guard(lambda: self._inner.get_token_info(*scopes, options=options))
+        return self._guard(lambda: self._inner.get_token(*scopes))
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if close:
+            close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "message", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _explain_default(error: BaseException) -> str:
+    unavailable = type(error).__name__ == "CredentialUnavailableError" or "failed to retrieve a token from the included credentials" in str(error)
+    if unavailable:
+        return NO_CREDENTIAL_HINT
+    return f"Azure sign-in failed: {_first_line(error)}"
+
+
+def _explain_connection(connection_id: str) -> Callable[[BaseException], str]:
+    def explain(error: BaseException) -> str:
+        return f"Service connection {connection_id}: could not get a token: {_first_line(error)}"
+
+    return explain
 
 
 def _register_with_agent(token: str) -> None:
@@ -259,9 +346,13 @@ def _build(environ: Mapping[str, str], cloud: Cloud, identity: Any) -> Any:
         return StaticTokenCredential(token)
     endpoint_id = environ.get("APIOPS_SERVICE_CONNECTION", "").strip()
     if endpoint_id:
-        return _service_connection_credential(environ, read_service_connection(environ, endpoint_id), cloud, identity)
+        connection = read_service_connection(environ, endpoint_id)
+        built = _service_connection_credential(environ, connection, cloud, identity)
+        if isinstance(built, StaticTokenCredential):
+            return built
+        return ExplainedCredential(built, _explain_connection(connection.id))
     ids = identity or _azure_identity()
-    return ids.DefaultAzureCredential(authority=cloud.authority_host)
+    return ExplainedCredential(ids.DefaultAzureCredential(authority=cloud.authority_host), _explain_default)
 
 
 def _azure_identity() -> Any:

@@ -9,12 +9,13 @@ and never calls ``sys.exit`` itself, so the pipeline tasks can call ``main(argv,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 from .errors import ApiOpsError, ArtifactError, ConfigError, ReferenceError_
 
@@ -152,6 +153,36 @@ def _configure_logging(verbose: bool, quiet: bool) -> logging.Logger:
     return log
 
 
+_SDK_LOGGERS = ("azure.identity", "azure.core", "msal")
+
+
+@contextlib.contextmanager
+def _quiet_azure_sdk(verbose: bool) -> Iterator[None]:
+    """azure-identity reports every credential source it tried (hundreds of lines per attempt) and
+    azure-core logs requests; our one-line errors and retry messages say what matters, so their
+    loggers are silenced for the run unless ``-v`` asks for the detail (then shown on stderr).
+    Restored afterwards: tasks and tests call ``main`` in-process."""
+    saved = []
+    for name in _SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.level, logger.propagate, list(logger.handlers)))
+        if not verbose:
+            logger.setLevel(logging.CRITICAL)
+            continue
+        logger.setLevel(logging.WARNING if name == "azure.core" else logging.DEBUG)
+        handler = _CurrentStderrHandler()
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, level, propagate, handlers in saved:
+            logger.setLevel(level)
+            logger.propagate = propagate
+            logger.handlers[:] = handlers
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Run one command; return its exit code (0 ok, 1 failed or findings, 2 usage or input error)."""
     parser, modules = _build_parser()
@@ -168,14 +199,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_USAGE
     log = _configure_logging(args.verbose, args.quiet)
     context = Context(environ=dict(os.environ if environ is None else environ), log=log)
-    try:
-        return int(modules[args.command].run(args, context))  # type: ignore[attr-defined]
-    except ApiOpsError as error:
-        log.error("error: %s", error)
-        return EXIT_USAGE if isinstance(error, (ConfigError, ArtifactError, ReferenceError_)) else EXIT_FAILED
-    except KeyboardInterrupt:
-        log.error("interrupted")
-        return 130
+    with _quiet_azure_sdk(args.verbose):
+        try:
+            return int(modules[args.command].run(args, context))  # type: ignore[attr-defined]
+        except ApiOpsError as error:
+            log.error("error: %s", error)
+            return EXIT_USAGE if isinstance(error, (ConfigError, ArtifactError, ReferenceError_)) else EXIT_FAILED
+        except KeyboardInterrupt:
+            log.error("interrupted")
+            return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

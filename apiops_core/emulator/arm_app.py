@@ -5,6 +5,7 @@ failed write is never applied.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -61,7 +62,7 @@ class ArmApp:
         if not _API_VERSION.match(api_version):
             return Response.json_body(400, error_body("InvalidApiVersionParameter",
                                                       f"The api-version '{api_version}' is invalid."))
-        throttled = self.throttle.check(token.strip(), request.method)
+        throttled, rate_headers = self.throttle.check(token.strip(), request.method)
         if throttled is not None:
             self.stats.count_throttled()
             return throttled
@@ -69,7 +70,10 @@ class ArmApp:
         if fault is not None:
             self.stats.count_fault()
             return FaultInjector.response(fault)
-        return self.dispatch(request)
+        response = self.dispatch(request)
+        if rate_headers:
+            response = dataclasses.replace(response, headers={**response.headers, **rate_headers})
+        return response
 
     def dispatch(self, request: Request) -> Response:
         """Route a request without auth/knobs (also used to apply seed requests)."""

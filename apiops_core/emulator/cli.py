@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency-ms", type=int, default=0, help="delay added to every API request")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of API requests answered 429/500/503/dropped")
     parser.add_argument("--fault-seed", type=int, default=None, help="seed of the fault RNG (reproducible faults)")
-    parser.add_argument("--throttle", action="store_true", help="ARM token-bucket throttling per caller")
+    parser.add_argument("--throttle", action="store_true", help="ARM token buckets per caller: reads 250 / +25 per s, writes and deletes 200 / +10 per s each")
     parser.add_argument("--state", help="SQLite file that keeps the state across restarts")
     parser.add_argument("--lenient", action="store_true", help="accept PATCH/DELETE without If-Match; skip required-property and reference checks "
                              "(dangling named values/fragments/backends/loggers/version sets, fragments in use)")

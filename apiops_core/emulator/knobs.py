@@ -98,28 +98,47 @@ class _Bucket:
 
 
 class Throttle:
-    """ARM's token buckets per caller (bearer token): reads 250 / +25 per s, writes 200 / +10 per s."""
+    """ARM's regional token buckets per caller (bearer token) and operation type.
+
+    As documented for ARM since 2024: reads 250 tokens / +25 per s, writes 200 / +10 per s,
+    deletes 200 / +10 per s, each its own bucket. A request takes one token; an empty bucket
+    answers 429 with ``Retry-After`` (whole seconds until a token is back). Every answer carries
+    ``x-ms-ratelimit-remaining-subscription-<reads|writes|deletes>``: the tokens left.
+    """
 
     READS = (250.0, 25.0)
     WRITES = (200.0, 10.0)
+    DELETES = (200.0, 10.0)
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._lock = threading.Lock()
+        self.refused = {"reads": 0, "writes": 0, "deletes": 0}  # 429s per bucket (benchmarks)
 
-    def check(self, caller: str, method: str) -> Response | None:
+    @staticmethod
+    def kind(method: str) -> str:
+        if method in ("GET", "HEAD"):
+            return "reads"
+        return "deletes" if method == "DELETE" else "writes"
+
+    def check(self, caller: str, method: str) -> tuple[Response | None, dict[str, str]]:
+        """(a 429 to send instead, or None; the rate-limit headers for the answer)."""
         if not self.enabled:
-            return None
-        kind = "read" if method in ("GET", "HEAD") else "write"
-        capacity, refill = self.READS if kind == "read" else self.WRITES
+            return None, {}
+        kind = self.kind(method)
+        capacity, refill = {"reads": self.READS, "writes": self.WRITES, "deletes": self.DELETES}[kind]
         with self._lock:
             bucket = self._buckets.get((caller, kind))
             if bucket is None:
                 bucket = self._buckets[(caller, kind)] = _Bucket(capacity, refill, capacity)
             wait = bucket.take(time.monotonic())
+            remaining = max(0, int(bucket.tokens))
+        headers = {f"x-ms-ratelimit-remaining-subscription-{kind}": str(remaining)}
         if wait <= 0:
-            return None
+            return None, headers
+        with self._lock:
+            self.refused[kind] += 1
         retry_after = max(1, int(wait + 0.999))
-        return Response.json_body(429, error_body("TooManyRequests", f"Too many {kind} requests; retry later."),
-                                  {"Retry-After": str(retry_after)})
+        return Response.json_body(429, error_body("TooManyRequests", f"Too many {kind[:-1]} requests; retry later."),
+                                  {"Retry-After": str(retry_after), **headers}), headers

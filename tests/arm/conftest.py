@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 import pytest
@@ -11,10 +12,22 @@ from armfakes import ENDPOINT, FakeCredential, FakeTransport, Handler
 
 
 class Sleeps(list):
-    """A fake sleep that records the waits instead of sleeping."""
+    """A fake sleep that records the waits instead of sleeping, and the fake clock it advances
+    (so the client's shared 429 pause ends when the sleepers have waited it out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 1000.0
+        self._lock = threading.Lock()
 
     def __call__(self, seconds: float) -> None:
-        self.append(seconds)
+        with self._lock:
+            self.append(seconds)
+            self.now += seconds
+
+    def clock(self) -> float:
+        with self._lock:
+            return self.now
 
 
 @pytest.fixture
@@ -28,6 +41,7 @@ def make_client(sleeps: Sleeps) -> Callable[..., tuple[ArmClient, FakeTransport]
         delay = kwargs.pop("delay", 0.0)
         transport = FakeTransport(handler, delay=delay)
         kwargs.setdefault("sleep", sleeps)
+        kwargs.setdefault("clock", sleeps.clock)
         client = ArmClient(ENDPOINT, FakeCredential(), "sub", "rg", "svc", transport=transport, **kwargs)
         return client, transport
 

@@ -84,6 +84,14 @@ def test_throttle_buckets_per_caller():
         assert [r.status_code for r in writes[:200]] == [201] * 200
         assert writes[-1].status_code == 429
         assert emu.stats()["throttled"] >= 2
+        # ARM's documented headers: tokens left in the caller's bucket of that operation type
+        assert int(reads[0].headers["x-ms-ratelimit-remaining-subscription-reads"]) == 249
+        assert reads[-1].headers["x-ms-ratelimit-remaining-subscription-reads"] == "0"
+        assert int(writes[0].headers["x-ms-ratelimit-remaining-subscription-writes"]) == 199
+        # deletes have their own bucket: an exhausted write bucket does not stop them
+        deleted = s.delete(f"{emu.service_url}/tags/w0?{V}", headers={"If-Match": "*"})
+        assert deleted.status_code == 200
+        assert deleted.headers["x-ms-ratelimit-remaining-subscription-deletes"] == "199"
 
 
 def test_stats_count_api_requests_only():
