@@ -113,10 +113,13 @@ _SCHEMA_KEYWORDS = ("type", "format", "required", "enum", "items", "properties",
                     "writeOnly", "discriminator")
 
 
-def _schema_shape(node: Any) -> Any:
-    """A schema reduced to what it allows: types, properties, required, references (by last segment)."""
+def _schema_shape(node: Any, refs: set[str] | None = None) -> Any:
+    """A schema reduced to what it allows: types, properties, required, references (by last segment).
+
+    ``refs`` (when given) collects the names of every ``$ref`` met on the way.
+    """
     if isinstance(node, list):
-        return [_schema_shape(item) for item in node]
+        return [_schema_shape(item, refs) for item in node]
     if not isinstance(node, Mapping):
         return node
     shape: dict[str, Any] = {}
@@ -126,8 +129,10 @@ def _schema_shape(node: Any) -> Any:
         value = node[name]
         if name == "$ref" and isinstance(value, str):
             shape[name] = value.rsplit("/", 1)[-1]
+            if refs is not None:
+                refs.add(shape[name])
         elif name == "properties" and isinstance(value, Mapping):
-            shape[name] = {str(k): _schema_shape(v) for k, v in value.items()}
+            shape[name] = {str(k): _schema_shape(v, refs) for k, v in value.items()}
         elif name == "required" and isinstance(value, list):
             shape[name] = sorted(map(str, value))
         elif name == "enum" and isinstance(value, list):
@@ -135,35 +140,115 @@ def _schema_shape(node: Any) -> Any:
         elif name == "discriminator" and isinstance(value, Mapping):
             shape[name] = value.get("propertyName")
         else:
-            shape[name] = _schema_shape(value)
+            shape[name] = _schema_shape(value, refs)
     return shape
 
 
+_STATUS_CODE = re.compile(r"[1-5][0-9][0-9]")
+
+
+def _pointer(document: Mapping[str, Any], node: Any) -> Any:
+    """Follow a local ``$ref`` chain (``#/components/requestBodies/x``...) to the object it names."""
+    seen: set[str] = set()
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        ref = node["$ref"]
+        if ref in seen:
+            return node
+        seen.add(ref)
+        target: Any = document
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, Mapping) or part not in target:
+                return node
+            target = target[part]
+        node = target
+    return node
+
+
+def _media_schemas(document: Mapping[str, Any], operation: Mapping[str, Any], parameters: list[Any],
+                   v2: bool) -> Iterable[tuple[str, str, Any]]:
+    """``(where, content type, schema)`` of an operation's request body and numbered responses."""
+    if v2:
+        for param in parameters:
+            if isinstance(param, Mapping) and param.get("in") == "body":
+                yield "request", "", param.get("schema")
+    else:
+        body = _pointer(document, operation.get("requestBody"))
+        if isinstance(body, Mapping) and isinstance(body.get("content"), Mapping):
+            for content_type, media in body["content"].items():
+                if isinstance(media, Mapping):
+                    yield "request", str(content_type), media.get("schema")
+    for code, response in (operation.get("responses") or {}).items():
+        if not _STATUS_CODE.fullmatch(str(code)):
+            continue
+        response = _pointer(document, response)
+        if not isinstance(response, Mapping):
+            continue
+        if v2:
+            yield str(code), "", response.get("schema")
+        elif isinstance(response.get("content"), Mapping):
+            for content_type, media in response["content"].items():
+                if isinstance(media, Mapping):
+                    yield str(code), str(content_type), media.get("schema")
+
+
 def _openapi_signature(document: Mapping[str, Any]) -> dict[str, Any]:
+    """Operations (with the shape of each request/response schema) and the standalone named schemas.
+
+    Why media schemas are compared by shape and not by name: APIM's import moves every inline
+    request/response schema into a named component (``components.schemas`` / ``definitions``) and
+    its export refers to it by that generated name. A ``$ref`` at the top of a media schema is
+    therefore followed (one chain, no recursion), and a named schema that is only ever used that
+    way is compared inside the operations rather than by its name; nested references stay names.
+    """
     document = _plain(document)
+    v2 = "swagger" in document
+    components = document.get("components") if isinstance(document.get("components"), Mapping) else {}
+    named = components.get("schemas") if isinstance(components.get("schemas"), Mapping) else None
+    if named is None and isinstance(document.get("definitions"), Mapping):
+        named = document["definitions"]  # OpenAPI v2
+    named = named or {}
+    nested: set[str] = set()   # names referenced from inside a schema
+    at_top: set[str] = set()   # names a media schema refers to directly
     operations: dict[str, Any] = {}
     for path, item in (document.get("paths") or {}).items():
+        item = _pointer(document, item)
         if not isinstance(item, Mapping):
             continue
         shared = item.get("parameters", [])
         for method, operation in item.items():
             if method.lower() not in _HTTP_METHODS or not isinstance(operation, Mapping):
                 continue
+            parameters = [_pointer(document, p) for p in list(shared or []) + list(operation.get("parameters") or [])]
             params = sorted(
                 (str(p.get("in", "")), str(p.get("name", "")), bool(p.get("required", False)))
-                for p in list(shared) + list(operation.get("parameters", []))
-                if isinstance(p, Mapping)
+                for p in parameters
+                if isinstance(p, Mapping) and p.get("in") != "body"
             )
+            media = []
+            for where, content_type, schema in _media_schemas(document, operation, parameters, v2):
+                seen: set[str] = set()
+                while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
+                    name = schema["$ref"].rsplit("/", 1)[-1]
+                    if name in seen or name not in named:
+                        break
+                    seen.add(name)
+                    at_top.add(name)
+                    schema = named[name]
+                shape = _schema_shape(schema, nested)
+                if shape:
+                    media.append([where, content_type, canonical_json(shape)])
             operations[f"{method.upper()} {re.sub(r'{[^}]*}', '{}', path)}"] = {
                 "parameters": params,
-                "responses": sorted(str(code) for code in (operation.get("responses") or {})),
-                "body": bool(operation.get("requestBody")),
+                "responses": sorted(str(code) for code in (operation.get("responses") or {})
+                                    if _STATUS_CODE.fullmatch(str(code))),
+                "body": bool(operation.get("requestBody")) or any(p.get("in") == "body" for p in parameters
+                                                                 if isinstance(p, Mapping)),
+                "media": sorted(media),
             }
-    components = document.get("components") if isinstance(document.get("components"), Mapping) else {}
-    schemas = components.get("schemas") if isinstance(components.get("schemas"), Mapping) else None
-    if schemas is None and isinstance(document.get("definitions"), Mapping):
-        schemas = document["definitions"]  # OpenAPI v2
-    return {"operations": operations, "schemas": {str(k): _schema_shape(v) for k, v in (schemas or {}).items()}}
+    shapes = {str(k): _schema_shape(v, nested) for k, v in named.items()}
+    return {"operations": operations,
+            "schemas": {k: v for k, v in shapes.items() if k in nested or k not in at_top}}
 
 
 def _xml_root(text: str) -> Any:
@@ -744,6 +829,7 @@ def plan_against_instance(
                     puts.append(_put_action(key, desired, existing, UNFINISHED_CREATE, etags.get(key), index))
                 continue
             puts.append(_put_action(key, desired, existing, "create" if existing is None else "update", etags.get(key), index))
+    puts += _reputs_after_import(puts, desired, current, etags, index)
     deletes: tuple[Action, ...] = ()
     if terminator and prune:
         extra = [
@@ -788,6 +874,51 @@ def _unfinished_create(key: ResourceKey, desired: State, current: State) -> bool
         if str(props.get("scope", "")).casefold().endswith(scope) and str(props.get("ownerId", "")).casefold().endswith("/users/1"):
             return True
     return False
+
+
+#: reason of a put of an unchanged operation-level resource whose API's specification is imported
+REPUT_AFTER_IMPORT = "re-put after the specification import, which resets operation-level settings"
+
+
+def _operation_level(key: ResourceKey) -> bool:
+    """Whether ``key`` lives under an API operation (operation policies, and any kind added there)."""
+    parent = key.parent
+    while parent is not None:
+        if parent.kind == "api-operation":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _reputs_after_import(puts: Sequence[Action], desired: State, current: State,
+                         etags: Mapping[ResourceKey, str | None], index: Mapping[Any, ResourceKey],
+                         skipped: Iterable[ResourceKey] = ()) -> list[Action]:
+    """Puts of every operation-level resource of an API whose specification this plan imports.
+
+    Why: an import replaces the API's operations (APIM re-creates them from the document), and
+    what hangs under an operation (its policy) goes with them. Putting them again after the
+    import (they depend on the specification put) makes one publish converge, instead of the
+    next publish finding them missing. Resources already planned are not doubled.
+    """
+    imported = {
+        (a.key.names[0].casefold(), a.key.workspace) for a in puts
+        if a.key.kind == "api-specification" and (desired.get(a.key) is None
+                                                  or desired.get(a.key).content_format != "graphql")  # type: ignore[union-attr]
+    }
+    if not imported:
+        return []
+    planned = {a.key for a in puts} | set(skipped)
+    extra = []
+    for resource in desired:
+        key = resource.key
+        if key in planned or not key.row.in_tree or not _operation_level(key):
+            continue
+        if (key.names[0].casefold(), key.workspace) not in imported:
+            continue
+        existing = current.get(key)
+        verb = "create" if existing is None else "update"
+        extra.append(_put_action(key, desired, existing, f"{verb} ({REPUT_AFTER_IMPORT})", etags.get(key), index))
+    return extra
 
 
 def _secret_changed(resource: Resource, live: Mapping[ResourceKey, str | None] | None) -> bool:
@@ -855,6 +986,7 @@ def plan_since(
             continue
         if key in previous and _deletable(key, previous.get(key), None):
             gone.append(key)
+    puts += _reputs_after_import(puts, desired, previous, etags, index, skipped)
     deletes: tuple[Action, ...] = ()
     if terminator:
         deletes = _delete_actions(gone, previous, etags, f"delete (files removed in {span})")
@@ -885,3 +1017,4 @@ def ensure_same_target(existing: Plan, new: Plan) -> None:
 
 
 __all__.append("ensure_same_target")
+__all__.append("REPUT_AFTER_IMPORT")
