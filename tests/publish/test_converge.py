@@ -17,6 +17,8 @@ from typing import Callable
 import pytest
 
 from apiops_core.emulator.emulator import Emulator
+from apiops_core.model import Resource, ResourceKey, State
+from apiops_core.plan import REPUT_AFTER_IMPORT, plan_against_instance, plan_since, spec_signature
 
 from .conftest import extract_to, make_arm, run_cli, writes
 from .converge_tree import CONVERGE_TREE, write_converge_tree
@@ -97,3 +99,80 @@ def test_the_converge_tree_keeps_what_each_publish_used_to_lose(tmp_path: Path) 
         emu.reset_stats()
         assert run_cli(emu, "publish", "--artifacts", str(tree), "--yes") == 0
         assert writes(emu) == 0
+
+
+# -- the plan alone (no instance) ------------------------------------------------------------
+
+_INLINE = """openapi: 3.0.1
+info: {title: S, version: '1'}
+paths:
+  /items:
+    post:
+      operationId: create-item
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {name: {type: string}}}
+      responses:
+        '201': {description: created}
+        default: {description: error}
+"""
+
+#: what an export of _INLINE looks like: the inline schema named, the default response gone
+_EXPORTED = """openapi: 3.0.1
+info: {title: S, version: '1'}
+servers: [{url: 'https://gw.example/s'}]
+paths:
+  /items:
+    post:
+      operationId: create-item
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/ItemsPostRequest'}
+      responses:
+        '201': {description: created}
+components:
+  schemas:
+    ItemsPostRequest: {type: object, properties: {name: {type: string}}}
+"""
+
+
+def _shop_states(spec_text: str) -> tuple[State, State]:
+    K = ResourceKey
+    api = {"properties": {"displayName": "S", "path": "s", "protocols": ["https"]}}
+    policy = "<policies><inbound><base /></inbound></policies>"
+    desired = State([
+        Resource(K("api", ("s",)), api),
+        Resource(K("api-specification", ("s",)), {}, content=spec_text, content_format="openapi", content_ext="yaml"),
+        Resource(K("api-operation-policy", ("s", "create-item")), {}, content=policy),
+        Resource(K("api-policy", ("s",)), {}, content=policy),
+        Resource(K("tag", ("t",)), {"properties": {"displayName": "t"}}),
+        Resource(K("tag-api", ("t", "s;rev=2")), {}),
+    ])
+    current = State([
+        Resource(K("api", ("s",)), api),
+        Resource(K("api-specification", ("s",)), {}, content=_EXPORTED, content_format="openapi", content_ext="yaml"),
+        Resource(K("api-operation-policy", ("s", "create-item")), {}, content=policy),
+        Resource(K("api-policy", ("s",)), {}, content=policy),
+        Resource(K("tag", ("t",)), {"properties": {"displayName": "t"}}),
+        Resource(K("tag-api", ("t", "s")), {}),
+    ])
+    return desired, current
+
+
+def test_an_inline_schema_equals_its_export_named_component_and_a_link_in_a_revision_folder_is_the_apis() -> None:
+    assert spec_signature(_INLINE, "openapi") == spec_signature(_EXPORTED, "openapi")
+    assert spec_signature(_INLINE, "openapi") != spec_signature(_INLINE.replace("type: string", "type: integer"), "openapi")
+    desired, current = _shop_states(_INLINE)
+    plan = plan_against_instance(desired, current, terminator=True, prune=True, max_deletions=0)
+    assert plan.puts == () and plan.deletes == ()
+
+
+def test_a_specification_import_re_puts_the_apis_operation_policies_after_it() -> None:
+    desired, current = _shop_states(_INLINE.replace("type: string", "type: integer"))
+    spec, policy = ResourceKey("api-specification", ("s",)), ResourceKey("api-operation-policy", ("s", "create-item"))
+    for plan in (plan_against_instance(desired, current),
+                 plan_since(desired, current, [spec], since="abc", until="def")):
+        assert [a.key for a in plan.puts] == [spec, policy]  # never the API policy: an import keeps it
+        assert REPUT_AFTER_IMPORT in plan.puts[1].reason and spec in plan.puts[1].depends_on
