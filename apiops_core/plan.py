@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -860,7 +861,7 @@ def plan_against_instance(
                     puts.append(_put_action(key, desired, existing, UNFINISHED_CREATE, etags.get(key), index))
                 continue
             puts.append(_put_action(key, desired, existing, "create" if existing is None else "update", etags.get(key), index))
-    puts += _reputs_after_import(puts, desired, current, etags, index)
+    puts = _with_reputs_after_import(puts, desired, current, etags, index)
     deletes: tuple[Action, ...] = ()
     if terminator and prune:
         linked_via_revision = {t for t in map(_api_link_twin, desired.keys()) if t is not None}
@@ -910,11 +911,17 @@ def _unfinished_create(key: ResourceKey, desired: State, current: State) -> bool
 
 
 #: reason of a put of an unchanged operation-level resource whose API's specification is imported
-REPUT_AFTER_IMPORT = "re-put after the specification import, which resets operation-level settings"
+REPUT_AFTER_IMPORT = "re-put after the specification import, which resets operations and API schemas"
+
+#: kinds under an API that a specification import replaces (besides what lives under an operation)
+_RESET_BY_IMPORT = frozenset({"api-operation", "api-schema"})
 
 
-def _operation_level(key: ResourceKey) -> bool:
-    """Whether ``key`` lives under an API operation (operation policies, and any kind added there)."""
+def _reset_by_import(key: ResourceKey) -> bool:
+    """Whether a specification import of ``key``'s API resets it: the API's operations and schemas,
+    and everything under an operation (its policy, and any kind added there)."""
+    if key.kind in _RESET_BY_IMPORT:
+        return True
     parent = key.parent
     while parent is not None:
         if parent.kind == "api-operation":
@@ -923,35 +930,51 @@ def _operation_level(key: ResourceKey) -> bool:
     return False
 
 
-def _reputs_after_import(puts: Sequence[Action], desired: State, current: State,
-                         etags: Mapping[ResourceKey, str | None], index: Mapping[Any, ResourceKey],
-                         skipped: Iterable[ResourceKey] = ()) -> list[Action]:
-    """Puts of every operation-level resource of an API whose specification this plan imports.
+def _with_reputs_after_import(puts: Sequence[Action], desired: State, current: State,
+                              etags: Mapping[ResourceKey, str | None], index: Mapping[Any, ResourceKey],
+                              skipped: Iterable[ResourceKey] = ()) -> list[Action]:
+    """``puts`` plus a put of every resource of the tree that an import of its API's specification
+    (planned in ``puts``) resets, each ordered after that import.
 
-    Why: an import replaces the API's operations (APIM re-creates them from the document), and
-    what hangs under an operation (its policy) goes with them. Putting them again after the
-    import (they depend on the specification put) makes one publish converge, instead of the
-    next publish finding them missing. Resources already planned are not doubled.
+    Why: an import replaces the API's operations and schemas (APIM re-creates them from the
+    document), and what hangs under an operation (its policy) goes with them. Putting them again
+    after the import makes one publish converge, instead of the next publish finding them missing.
+    Resources already planned are not doubled, but wait for the import too.
     """
-    imported = {
-        (a.key.names[0].casefold(), a.key.workspace) for a in puts
+    imports = {
+        (a.key.names[0].casefold(), a.key.workspace): a.key for a in puts
         if a.key.kind == "api-specification" and (desired.get(a.key) is None
                                                   or desired.get(a.key).content_format != "graphql")  # type: ignore[union-attr]
     }
-    if not imported:
-        return []
+    if not imports:
+        return list(puts)
+
+    def spec_for(key: ResourceKey) -> ResourceKey | None:
+        if not key.names or not _reset_by_import(key):
+            return None
+        return imports.get((key.names[0].casefold(), key.workspace))
+
+    result = []
+    for action in puts:
+        spec = spec_for(action.key)
+        if spec is not None and spec not in action.depends_on:
+            action = replace(action, depends_on=action.depends_on + (spec,))
+        result.append(action)
     planned = {a.key for a in puts} | set(skipped)
-    extra = []
     for resource in desired:
         key = resource.key
-        if key in planned or not key.row.in_tree or not _operation_level(key):
+        if key in planned or not key.row.in_tree:
             continue
-        if (key.names[0].casefold(), key.workspace) not in imported:
+        spec = spec_for(key)
+        if spec is None:
             continue
         existing = current.get(key)
         verb = "create" if existing is None else "update"
-        extra.append(_put_action(key, desired, existing, f"{verb} ({REPUT_AFTER_IMPORT})", etags.get(key), index))
-    return extra
+        action = _put_action(key, desired, existing, f"{verb} ({REPUT_AFTER_IMPORT})", etags.get(key), index)
+        if spec not in action.depends_on:
+            action = replace(action, depends_on=action.depends_on + (spec,))
+        result.append(action)
+    return result
 
 
 def _secret_changed(resource: Resource, live: Mapping[ResourceKey, str | None] | None) -> bool:
@@ -1039,7 +1062,7 @@ def plan_since(
             continue
         if key in previous and _deletable(key, previous.get(key), None):
             gone.append(key)
-    puts += _reputs_after_import(puts, desired, previous, etags, index, skipped)
+    puts = _with_reputs_after_import(puts, desired, previous, etags, index, skipped)
     deletes: tuple[Action, ...] = ()
     if terminator:
         deletes = _delete_actions(gone, previous, etags, f"delete (files removed in {span})")

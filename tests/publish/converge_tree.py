@@ -3,7 +3,9 @@
 Each trait is one of the things a second publish used to change again:
 - OpenAPI 3 and Swagger 2 specifications with inline request/response schemas (the service's
   export moves them into named components/definitions);
-- operation policies on APIs whose specification is imported (an import resets operations);
+- operation policies and an API schema of its own (its definition also documented in the
+  specification: the export merges API schemas' definitions in) on an API whose specification is
+  imported (an import resets operations and schemas);
 - a non-current revision with its own ``serviceUrl`` and its own operation policy;
 - a tag link written inside a revision folder (``apis/shop;rev=2/tags/...``, the v6 layout).
 """
@@ -73,6 +75,10 @@ components:
       properties:
         id: {type: integer}
         total: {type: number}
+    OrderEvent:
+      type: object
+      properties:
+        id: {type: integer}
 """
 
 _SHOP_V2 = _SHOP_V1.replace("https://shop-v1.example/api", "https://shop-v2.example/api") + """\
@@ -144,6 +150,10 @@ CONVERGE_TREE: dict[str, str] = {
     "apis/shop/specification.yaml": _SHOP_V1,
     "apis/shop/operations/list-orders/policy.xml": _policy("list"),
     "apis/shop/operations/create-order/policy.xml": _policy("create"),
+    "apis/shop/schemas/order-event/apiSchemaInformation.json": json.dumps({"properties": {
+        "contentType": "application/vnd.ms-azure-apim.xsd+json",
+        "document": {"definitions": {"OrderEvent": {"type": "object", "properties": {"id": {"type": "integer"}}}}},
+    }}, indent=2),
     "apis/shop;rev=2/apiInformation.json": _info({
         "displayName": "Shop", "path": "shop", "protocols": ["https"], "apiRevision": "2", "isCurrent": False,
         "apiRevisionDescription": "tries the v2 backend", "serviceUrl": "https://shop-v2.example/api",

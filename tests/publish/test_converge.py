@@ -89,13 +89,14 @@ def test_the_converge_tree_keeps_what_each_publish_used_to_lose(tmp_path: Path) 
             encoding="utf-8")
         result = tmp_path / "plan.json"
         assert run_cli(emu, "plan", "--artifacts", str(tree), "--result", str(result)) == 0
-        assert json.loads(result.read_text())["puts"] == 3  # the specification and its 2 operation policies
+        assert json.loads(result.read_text())["puts"] == 4  # the specification, 2 operation policies, the API schema
         assert run_cli(emu, "publish", "--artifacts", str(tree), "--yes") == 0
         with make_arm(emu) as arm:
             for operation in ("list-orders", "create-order"):
                 policy = arm.get(f"apis/shop/operations/{operation}/policies/policy", params={"format": "rawxml"})
                 assert policy is not None and "x-op" in policy.properties["value"]
             assert arm.get("apis/shop;rev=2/operations/get-order/policies/policy") is not None
+            assert arm.get("apis/shop/schemas/order-event") is not None
         emu.reset_stats()
         assert run_cli(emu, "publish", "--artifacts", str(tree), "--yes") == 0
         assert writes(emu) == 0
@@ -142,11 +143,13 @@ def _shop_states(spec_text: str) -> tuple[State, State]:
     K = ResourceKey
     api = {"properties": {"displayName": "S", "path": "s", "protocols": ["https"]}}
     policy = "<policies><inbound><base /></inbound></policies>"
+    schema = {"properties": {"contentType": "application/json", "document": {"definitions": {}}}}
     desired = State([
         Resource(K("api", ("s",)), api),
         Resource(K("api-specification", ("s",)), {}, content=spec_text, content_format="openapi", content_ext="yaml"),
         Resource(K("api-operation-policy", ("s", "create-item")), {}, content=policy),
         Resource(K("api-policy", ("s",)), {}, content=policy),
+        Resource(K("api-schema", ("s", "x")), schema),
         Resource(K("tag", ("t",)), {"properties": {"displayName": "t"}}),
         Resource(K("tag-api", ("t", "s;rev=2")), {}),
     ])
@@ -155,6 +158,7 @@ def _shop_states(spec_text: str) -> tuple[State, State]:
         Resource(K("api-specification", ("s",)), {}, content=_EXPORTED, content_format="openapi", content_ext="yaml"),
         Resource(K("api-operation-policy", ("s", "create-item")), {}, content=policy),
         Resource(K("api-policy", ("s",)), {}, content=policy),
+        Resource(K("api-schema", ("s", "x")), schema),
         Resource(K("tag", ("t",)), {"properties": {"displayName": "t"}}),
         Resource(K("tag-api", ("t", "s")), {}),
     ])
@@ -172,7 +176,9 @@ def test_an_inline_schema_equals_its_export_named_component_and_a_link_in_a_revi
 def test_a_specification_import_re_puts_the_apis_operation_policies_after_it() -> None:
     desired, current = _shop_states(_INLINE.replace("type: string", "type: integer"))
     spec, policy = ResourceKey("api-specification", ("s",)), ResourceKey("api-operation-policy", ("s", "create-item"))
+    schema = ResourceKey("api-schema", ("s", "x"))
     for plan in (plan_against_instance(desired, current),
                  plan_since(desired, current, [spec], since="abc", until="def")):
-        assert [a.key for a in plan.puts] == [spec, policy]  # never the API policy: an import keeps it
-        assert REPUT_AFTER_IMPORT in plan.puts[1].reason and spec in plan.puts[1].depends_on
+        assert [a.key for a in plan.puts] == [spec, schema, policy]  # never the API policy: an import keeps it
+        for action in plan.puts[1:]:
+            assert REPUT_AFTER_IMPORT in action.reason and spec in action.depends_on
