@@ -48,9 +48,10 @@ SPEC_FORMATS: dict[str, tuple[str, bool]] = {
     "wadl-xml": ("wadl-xml", True),
     "wsdl": ("wsdl", True),
 }
-#: properties a non-current revision takes from the current one (APIM rejects changing them)
+#: properties a non-current revision takes from the current one (APIM rejects changing them); never
+#: ``serviceUrl``: each revision has its own backend (a revision is how a new backend is tried out)
 _INHERITED = ("displayName", "path", "protocols", "type", "description", "subscriptionRequired",
-              "apiVersion", "apiVersionSetId", "serviceUrl", "subscriptionKeyParameterNames", "authenticationSettings")
+              "apiVersion", "apiVersionSetId", "subscriptionKeyParameterNames", "authenticationSettings")
 #: properties an import may reset, restored by a second PUT when they differ afterwards
 _KEPT_AFTER_IMPORT = ("description", "displayName", "subscriptionRequired", "serviceUrl", "path", "protocols",
                       "apiVersion", "apiVersionSetId", "apiRevisionDescription", "termsOfServiceUrl", "contact", "license")

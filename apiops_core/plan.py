@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .errors import ConfigError, GuardError
@@ -107,11 +109,17 @@ _SCHEMA_KEYWORDS = ("type", "format", "required", "enum", "items", "properties",
                     "writeOnly", "discriminator")
 
 
-def _schema_shape(node: Any) -> Any:
-    """A schema reduced to what it allows: types, properties, required, references (by last segment)."""
+def _schema_shape(node: Any, refs: set[str] | None = None) -> Any:
+    """A schema reduced to what it allows: types, properties, required, references (by last segment).
+
+    Plain ``dict``/``list`` checks (the document went through JSON): ``isinstance(x, Mapping)``
+    costs several times more, and this runs over every schema of every specification of a plan.
+
+    ``refs`` (when given) collects the names of every ``$ref`` met on the way.
+    """
     if isinstance(node, list):
-        return [_schema_shape(item) for item in node]
-    if not isinstance(node, Mapping):
+        return [_schema_shape(item, refs) for item in node]
+    if not isinstance(node, dict):
         return node
     shape: dict[str, Any] = {}
     for name in _SCHEMA_KEYWORDS:
@@ -120,44 +128,135 @@ def _schema_shape(node: Any) -> Any:
         value = node[name]
         if name == "$ref" and isinstance(value, str):
             shape[name] = value.rsplit("/", 1)[-1]
-        elif name == "properties" and isinstance(value, Mapping):
-            shape[name] = {str(k): _schema_shape(v) for k, v in value.items()}
+            if refs is not None:
+                refs.add(shape[name])
+        elif name == "properties" and isinstance(value, dict):
+            shape[name] = {str(k): _schema_shape(v, refs) for k, v in value.items()}
         elif name == "required" and isinstance(value, list):
             shape[name] = sorted(map(str, value))
         elif name == "enum" and isinstance(value, list):
             shape[name] = sorted(map(canonical_json, value))
-        elif name == "discriminator" and isinstance(value, Mapping):
+        elif name == "discriminator" and isinstance(value, dict):
             shape[name] = value.get("propertyName")
         else:
-            shape[name] = _schema_shape(value)
+            shape[name] = _schema_shape(value, refs)
     return shape
 
 
-def _openapi_signature(document: Mapping[str, Any]) -> dict[str, Any]:
+_STATUS_CODE = re.compile(r"[1-5][0-9][0-9]")
+
+
+def _pointer(document: Mapping[str, Any], node: Any) -> Any:
+    """Follow a local ``$ref`` chain (``#/components/requestBodies/x``...) to the object it names."""
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        ref = node["$ref"]
+        if ref in seen:
+            return node
+        seen.add(ref)
+        target: Any = document
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or part not in target:
+                return node
+            target = target[part]
+        node = target
+    return node
+
+
+def _media_schemas(document: Mapping[str, Any], operation: Mapping[str, Any], parameters: list[Any],
+                   v2: bool) -> Iterable[tuple[str, str, Any]]:
+    """``(where, content type, schema)`` of an operation's request body and numbered responses."""
+    if v2:
+        for param in parameters:
+            if isinstance(param, dict) and param.get("in") == "body":
+                yield "request", "", param.get("schema")
+    else:
+        body = _pointer(document, operation.get("requestBody"))
+        if isinstance(body, dict) and isinstance(body.get("content"), dict):
+            for content_type, media in body["content"].items():
+                if isinstance(media, dict):
+                    yield "request", str(content_type), media.get("schema")
+    for code, response in (operation.get("responses") or {}).items():
+        if not _STATUS_CODE.fullmatch(str(code)):
+            continue
+        response = _pointer(document, response)
+        if not isinstance(response, dict):
+            continue
+        if v2:
+            yield str(code), "", response.get("schema")
+        elif isinstance(response.get("content"), dict):
+            for content_type, media in response["content"].items():
+                if isinstance(media, dict):
+                    yield str(code), str(content_type), media.get("schema")
+
+
+def _openapi_signature(document: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Operations (with the shape of each request/response schema) and the standalone named schemas;
+    second, every named schema's shape (for the plan's diff lines, never compared).
+
+    Why media schemas are compared by shape and not by name: APIM's import moves every inline
+    request/response schema into a named component (``components.schemas`` / ``definitions``) and
+    its export refers to it by that generated name. A ``$ref`` at the top of a media schema is
+    therefore followed (one chain, no recursion), and a named schema that is only ever used that
+    way is compared inside the operations rather than by its name; nested references stay names.
+    """
     document = _plain(document)
+    v2 = "swagger" in document
+    components = document.get("components") if isinstance(document.get("components"), dict) else {}
+    named = components.get("schemas") if isinstance(components.get("schemas"), dict) else None
+    if named is None and isinstance(document.get("definitions"), dict):
+        named = document["definitions"]  # OpenAPI v2
+    named = named or {}
+    nested: set[str] = set()   # names referenced from inside a schema
+    at_top: set[str] = set()   # names a media schema refers to directly
+    shapes = {str(k): _schema_shape(v, nested) for k, v in named.items()}
+    as_text: dict[str, str] = {}  # a named schema's shape as canonical JSON, made once per name
     operations: dict[str, Any] = {}
     for path, item in (document.get("paths") or {}).items():
-        if not isinstance(item, Mapping):
+        item = _pointer(document, item)
+        if not isinstance(item, dict):
             continue
         shared = item.get("parameters", [])
         for method, operation in item.items():
-            if method.lower() not in _HTTP_METHODS or not isinstance(operation, Mapping):
+            if method.lower() not in _HTTP_METHODS or not isinstance(operation, dict):
                 continue
+            parameters = [_pointer(document, p) for p in list(shared or []) + list(operation.get("parameters") or [])]
             params = sorted(
                 (str(p.get("in", "")), str(p.get("name", "")), bool(p.get("required", False)))
-                for p in list(shared) + list(operation.get("parameters", []))
-                if isinstance(p, Mapping)
+                for p in parameters
+                if isinstance(p, dict) and p.get("in") != "body"
             )
+            media = []
+            for where, content_type, schema in _media_schemas(document, operation, parameters, v2):
+                seen: set[str] = set()
+                name = None
+                while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+                    target = schema["$ref"].rsplit("/", 1)[-1]
+                    if target in seen or target not in named:
+                        break
+                    seen.add(target)
+                    at_top.add(target)
+                    name, schema = target, named[target]
+                if name is not None and schema is named[name]:
+                    if name not in as_text:
+                        as_text[name] = canonical_json(shapes[name]) if shapes[name] else ""
+                    text = as_text[name]
+                else:
+                    shape = _schema_shape(schema, nested)
+                    text = canonical_json(shape) if shape else ""
+                if text:
+                    media.append([where, content_type, text])
             operations[f"{method.upper()} {re.sub(r'{[^}]*}', '{}', path)}"] = {
                 "parameters": params,
-                "responses": sorted(str(code) for code in (operation.get("responses") or {})),
-                "body": bool(operation.get("requestBody")),
+                "responses": sorted(str(code) for code in (operation.get("responses") or {})
+                                    if _STATUS_CODE.fullmatch(str(code))),
+                "body": bool(operation.get("requestBody")) or any(p.get("in") == "body" for p in parameters
+                                                                 if isinstance(p, dict)),
+                "media": sorted(media),
             }
-    components = document.get("components") if isinstance(document.get("components"), Mapping) else {}
-    schemas = components.get("schemas") if isinstance(components.get("schemas"), Mapping) else None
-    if schemas is None and isinstance(document.get("definitions"), Mapping):
-        schemas = document["definitions"]  # OpenAPI v2
-    return {"operations": operations, "schemas": {str(k): _schema_shape(v) for k, v in (schemas or {}).items()}}
+    return {"operations": operations,
+            "schemas": {k: v for k, v in shapes.items() if k in nested or k not in at_top}}, shapes
 
 
 def _xml_root(text: str) -> Any:
@@ -246,20 +345,27 @@ def spec_signature(text: str | None, content_format: str | None = None) -> Any:
     """
     if text is None:
         return None
-    fmt = (content_format or "").lower()
+    return _spec_parts(text, (content_format or "").lower())[0]
+
+
+@lru_cache(maxsize=64)
+def _spec_parts(text: str, fmt: str) -> tuple[Any, Mapping[str, Any]]:
+    """``(signature, named schema shapes)``; cached because a plan asks twice for each put
+    (``resources_equal``, then ``property_diff``) and parsing is the expensive part. The values
+    are shared: read them, never change them."""
     stripped = text.lstrip("\ufeff").lstrip()
     if fmt in ("wsdl", "wadl-xml", "wadl") or (not fmt and stripped.startswith("<")):
         root = _xml_root(text)
         if root is not None:
             if _local(root.tag) in ("definitions", "description"):
-                return _wsdl_signature(root)
+                return _wsdl_signature(root), {}
             if _local(root.tag) == "application":
-                return _wadl_signature(root)
+                return _wadl_signature(root), {}
     elif fmt.startswith(("openapi", "swagger")) or not fmt:
         document = _parse_document(text)
         if isinstance(document, Mapping) and ("paths" in document or "openapi" in document or "swagger" in document):
             return _openapi_signature(document)
-    return re.sub(r"\s+", " ", text.replace("\r\n", "\n")).strip()
+    return re.sub(r"\s+", " ", text.replace("\r\n", "\n")).strip(), {}
 
 
 def _secret_paths(resource: Resource) -> tuple[str, ...]:
@@ -421,8 +527,14 @@ def property_diff(desired: Resource | None, current: Resource | None) -> tuple[s
             lines.extend(f"  + {op}" for op in added[:4])
             lines.extend(f"  - {op}" for op in removed[:4])
             lines.extend(f"  ~ {op}" for op in changed_ops[:4])
-            old_schemas, new_schemas = old_sig.get("schemas") or {}, new_sig.get("schemas") or {}
-            changed_schemas = sorted(k for k in set(old_schemas) | set(new_schemas) if old_schemas.get(k) != new_schemas.get(k))
+            # named schemas by name: the tree's changed or new ones, and standalone ones it dropped
+            # (a name only the instance has may be the export's name for an inline schema)
+            old_named = _spec_parts(current.content, (current.content_format or (desired.content_format if desired else "") or "").lower())[1] \
+                if current is not None and current.content is not None else {}
+            new_named = _spec_parts(desired.content, (desired.content_format or "").lower())[1] \
+                if desired is not None and desired.content is not None else {}
+            dropped = set(old_sig.get("schemas") or {}) - set(new_named)
+            changed_schemas = sorted({k for k in new_named if old_named.get(k) != new_named[k]} | dropped)
             if changed_schemas:
                 lines.append(f"~ schemas: {', '.join(changed_schemas[:6])}" + (" …" if len(changed_schemas) > 6 else ""))
         elif old_sig != new_sig:
@@ -733,13 +845,20 @@ def plan_against_instance(
             if key in skipped or not key.row.in_tree:
                 continue
             existing = current.get(key)
+            twin = _api_link_twin(key)
+            if twin is not None:
+                if twin in desired:
+                    continue  # the same link, declared for the API itself too
+                existing = existing or current.get(twin)
             if existing is not None and resources_equal(resource, existing) and not _secret_changed(resource, secret_values):
                 if key.kind == "product" and _unfinished_create(key, desired, current):
                     puts.append(_put_action(key, desired, existing, UNFINISHED_CREATE, etags.get(key), index))
                 continue
             puts.append(_put_action(key, desired, existing, "create" if existing is None else "update", etags.get(key), index))
+    puts = _with_reputs_after_import(puts, desired, current, etags, index)
     deletes: tuple[Action, ...] = ()
     if terminator and prune:
+        linked_via_revision = {t for t in map(_api_link_twin, desired.keys()) if t is not None}
         extra = [
             r.key
             for r in current
@@ -748,6 +867,7 @@ def plan_against_instance(
             and (selects is None or selects(r.key))
             and _deletable(r.key, r, current)
             and not _auto_link(r.key, desired)
+            and not (r.key.row.is_link and r.key in linked_via_revision)
         ]
         deletes = _delete_actions(extra, current, etags, "delete (not in the artifacts: --prune)")
         deletes += _revision_deletes(desired, current, etags, "in the instance", selects, extra)
@@ -784,6 +904,73 @@ def _unfinished_create(key: ResourceKey, desired: State, current: State) -> bool
     return False
 
 
+#: reason of a put of an unchanged operation-level resource whose API's specification is imported
+REPUT_AFTER_IMPORT = "re-put after the specification import, which resets operations and API schemas"
+
+#: kinds under an API that a specification import replaces (besides what lives under an operation)
+_RESET_BY_IMPORT = frozenset({"api-operation", "api-schema"})
+
+
+def _reset_by_import(key: ResourceKey) -> bool:
+    """Whether a specification import of ``key``'s API resets it: the API's operations and schemas,
+    and everything under an operation (its policy, and any kind added there)."""
+    if key.kind in _RESET_BY_IMPORT:
+        return True
+    parent = key.parent
+    while parent is not None:
+        if parent.kind == "api-operation":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _with_reputs_after_import(puts: Sequence[Action], desired: State, current: State,
+                              etags: Mapping[ResourceKey, str | None], index: Mapping[Any, ResourceKey],
+                              skipped: Iterable[ResourceKey] = ()) -> list[Action]:
+    """``puts`` plus a put of every resource of the tree that an import of its API's specification
+    (planned in ``puts``) resets, each ordered after that import.
+
+    Why: an import replaces the API's operations and schemas (APIM re-creates them from the
+    document), and what hangs under an operation (its policy) goes with them. Putting them again
+    after the import makes one publish converge, instead of the next publish finding them missing.
+    Resources already planned are not doubled, but wait for the import too.
+    """
+    imports = {
+        (a.key.names[0].casefold(), a.key.workspace): a.key for a in puts
+        if a.key.kind == "api-specification" and (desired.get(a.key) is None
+                                                  or desired.get(a.key).content_format != "graphql")  # type: ignore[union-attr]
+    }
+    if not imports:
+        return list(puts)
+
+    def spec_for(key: ResourceKey) -> ResourceKey | None:
+        if not key.names or not _reset_by_import(key):
+            return None
+        return imports.get((key.names[0].casefold(), key.workspace))
+
+    result = []
+    for action in puts:
+        spec = spec_for(action.key)
+        if spec is not None and spec not in action.depends_on:
+            action = replace(action, depends_on=action.depends_on + (spec,))
+        result.append(action)
+    planned = {a.key for a in puts} | set(skipped)
+    for resource in desired:
+        key = resource.key
+        if key in planned or not key.row.in_tree:
+            continue
+        spec = spec_for(key)
+        if spec is None:
+            continue
+        existing = current.get(key)
+        verb = "create" if existing is None else "update"
+        action = _put_action(key, desired, existing, f"{verb} ({REPUT_AFTER_IMPORT})", etags.get(key), index)
+        if spec not in action.depends_on:
+            action = replace(action, depends_on=action.depends_on + (spec,))
+        result.append(action)
+    return result
+
+
 def _secret_changed(resource: Resource, live: Mapping[ResourceKey, str | None] | None) -> bool:
     """A secret named value whose tree value differs from the live one (unknown counts as differs).
 
@@ -795,6 +982,26 @@ def _secret_changed(resource: Resource, live: Mapping[ResourceKey, str | None] |
     if not value:
         return False
     return live.get(resource.key) != value
+
+
+def _api_link_twin(key: ResourceKey) -> ResourceKey | None:
+    """For a link whose API end names a revision (``tags/t/apis/a;rev=2``, a tag link in a
+    revision folder): the same link to the API ``a``; None for anything else.
+
+    Why: tags and products belong to the API as a whole, not to one revision (the service lists
+    ``apis/a;rev=2/tags`` and ``apis/a/tags`` alike), so the instance shows such a link on ``a``
+    only and extract never writes one under a revision. Compared as is, it would be a create forever.
+    """
+    row = key.row
+    if not row.link or "api" not in row.link:
+        return None
+    position = row.link.index("api")
+    name = key.names[position] if position < len(key.names) else ""
+    if ";rev=" not in name:
+        return None
+    names = list(key.names)
+    names[position] = _root_api(name)
+    return ResourceKey(key.kind, tuple(names), key.workspace)
 
 
 def _auto_link(key: ResourceKey, desired: State) -> bool:
@@ -849,6 +1056,7 @@ def plan_since(
             continue
         if key in previous and _deletable(key, previous.get(key), None):
             gone.append(key)
+    puts = _with_reputs_after_import(puts, desired, previous, etags, index, skipped)
     deletes: tuple[Action, ...] = ()
     if terminator:
         deletes = _delete_actions(gone, previous, etags, f"delete (files removed in {span})")
@@ -879,3 +1087,4 @@ def ensure_same_target(existing: Plan, new: Plan) -> None:
 
 
 __all__.append("ensure_same_target")
+__all__.append("REPUT_AFTER_IMPORT")
