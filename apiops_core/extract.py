@@ -330,6 +330,8 @@ class _Reader:
                 continue
             if key.workspace is not None and not child.in_workspace:
                 continue
+            if child.only_under_types and _api_type(body) not in child.only_under_types:
+                continue  # e.g. resolvers exist on GraphQL APIs only
             if self.needed is not None and not self.needed(child, key):
                 continue
             tasks.append(lambda child=child: self.read_child(child, key, body))

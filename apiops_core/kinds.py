@@ -91,6 +91,9 @@ class Kind:
     depends_on_kinds: tuple[str, ...] = field(default=())
     #: ``properties.*`` the service requires on PUT (2024-05-01 definitions); lint checks them first
     required_fields: tuple[str, ...] = ()
+    #: read only under parents whose ``properties.type`` is one of these (resolvers: GraphQL APIs),
+    #: which saves extract one list call per other parent; empty = under every parent
+    only_under_types: tuple[str, ...] = ()
 
     @property
     def arity(self) -> int:
@@ -501,6 +504,7 @@ KINDS: tuple[Kind, ...] = (
         parent="api",
         info_path="apis/{0}/resolvers/{1}/resolverInformation.json",  # apiops-cli spells it the same
         config_key="resolvers",
+        only_under_types=("graphql",),
         in_workspace=False,
         # a resolver's path names a type and field of the GraphQL schema the specification sets
         depends_on_kinds=("api-specification",),
