@@ -456,7 +456,8 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         name="identity-provider",
-        required_fields=("clientId", "clientSecret"),
+        # the service also requires clientSecret, but a secret is never in the tree (overrides supply it)
+        required_fields=("clientId",),
         arm_path="identityProviders/{0}",
         info_path="identity providers/{0}/identityProviderInformation.json",
         config_key="identityProviders",

@@ -1,13 +1,14 @@
 """Every kind of the table, old and new, through publish → extract → publish on an empty emulator.
 
 The fixture (``fixtures/every_kind``) is our own small tree: named values (plain and Key Vault),
-certificates (Key Vault), authorization servers, OpenID Connect providers, identity providers,
+certificates (Key Vault and PFX), authorization servers, OpenID Connect providers, identity providers,
 documentations, policy restrictions, tags, groups, version sets, backends, loggers, diagnostics,
 fragments, global schemas, gateways, products (policy, wiki, links), APIs (OpenAPI and GraphQL,
 policies, operation policy, diagnostic, schema, release, wiki, GraphQL resolver and its policy,
 authenticationSettings naming the authorization server and the OpenID provider), subscriptions
 and a workspace. It holds no secret: the identity provider's and authorization server's client
-secrets come from the override file through tokens, as they would in a pipeline.
+secrets and a PFX certificate's data and password come from the override file through tokens,
+as they would in a pipeline.
 
 Left out on purpose (convergence work on another branch): API revisions, specifications with
 inline schemas (components), SOAP APIs.
@@ -35,8 +36,12 @@ authorizationServers:
   - name: contoso-oauth
     properties:
       clientSecret: "{#OAUTH_CLIENT_SECRET#}"
+certificates:
+  - name: pfx-client
+    properties:
+      data: "{#PFX_BASE64#}"
+      password: "{#PFX_PASSWORD#}"
 """
-SECRETS = {"AAD_CLIENT_SECRET": "aad-secret-4711", "OAUTH_CLIENT_SECRET": "oauth-secret-0815"}
 
 
 def _kinds_in(tree: Path) -> set[str]:
@@ -56,18 +61,23 @@ def test_the_fixture_uses_every_kind_kept_in_git() -> None:
 def test_every_kind_publishes_extracts_back_identical_and_republishes_with_zero_writes(tmp_path: Path) -> None:
     overrides = tmp_path / "configuration.test.yaml"
     overrides.write_text(OVERRIDES, encoding="utf-8")
+    password = "pfx-pass-2718"
+    secrets = {"AAD_CLIENT_SECRET": "aad-secret-4711", "OAUTH_CLIENT_SECRET": "oauth-secret-0815",
+               "PFX_PASSWORD": password, "PFX_BASE64": _pfx(password)}
     args = ("publish", "--artifacts", str(FIXTURE), "--overrides", str(overrides), "--yes")
     with Emulator() as emu:
-        assert run_cli(emu, *args, env=SECRETS) == 0
+        assert run_cli(emu, *args, env=secrets) == 0
         back = extract_to(emu, tmp_path / "back")
         assert tree_files(back) == tree_files(FIXTURE)
         # the secrets reached the instance (write-only there) but not the extracted tree
         listed = json.loads(emu.apply("POST", "identityProviders/aad/listSecrets").body)
-        assert listed["clientSecret"] == SECRETS["AAD_CLIENT_SECRET"]
+        assert listed["clientSecret"] == secrets["AAD_CLIENT_SECRET"]
+        certificate = json.loads(emu.apply("GET", "certificates/pfx-client").body)["properties"]
+        assert certificate["subject"] == "CN=backend.contoso.example"
         everything = "\n".join(p.read_text(encoding="utf-8") for p in back.rglob("*") if p.is_file())
-        assert not any(secret in everything for secret in SECRETS.values())
+        assert not any(secret[:40] in everything for secret in secrets.values())
         emu.reset_stats()
-        assert run_cli(emu, *args, env=SECRETS) == 0
+        assert run_cli(emu, *args, env=secrets) == 0
         assert writes(emu) == 0
 
 
@@ -138,3 +148,31 @@ def test_certificate_material_and_client_secrets_never_reach_the_extracted_tree(
     assert files["certificates/kv-cert/certificateInformation.json"] == {"properties": {"keyVault": {
         "secretIdentifier": "https://contoso-kv.vault.azure.net/secrets/kv-cert"}}}
     assert files["authorization servers/oauth/authorizationServerInformation.json"]["properties"]["clientId"] == "c"
+
+
+def test_the_fixture_lints_without_errors_although_it_holds_no_secret() -> None:
+    """No AO107 for the identity provider's clientSecret (never in a tree), no AO204 for the resolver's
+    ``<http-data-source>``, no AO307 for the authorization server/OpenID provider/documentation names."""
+    from apiops_core.artifacts import load_tree
+    from apiops_core.lint import lint_state
+    from apiops_core.treesource import DirectorySource
+
+    report = lint_state(load_tree(DirectorySource(FIXTURE)))
+    errors = [f"{f.rule_id} {f.location()}: {f.message}" for f in report.findings if f.severity == "error"]
+    assert errors == []
+
+
+def test_a_missing_authorization_server_or_documentation_is_a_reference_error() -> None:
+    from apiops_core.artifacts import load_tree
+    from apiops_core.lint import lint_state
+    from apiops_core.model import ResourceKey
+    from apiops_core.treesource import DirectorySource
+
+    state = load_tree(DirectorySource(FIXTURE))
+    state.remove(ResourceKey("authorization-server", ("contoso-oauth",)))
+    state.remove(ResourceKey("documentation", ("faq",)))
+    report = lint_state(state)
+    found = [(f.resource, f.message) for f in report.findings if f.rule_id == "AO307"]
+    assert any(r == "api catalog-api" and "contoso-oauth" in m for r, m in found), found
+    assert any(r == "product-wiki catalog" and "'faq'" in m for r, m in found), found
+    assert any(r == "api-wiki catalog-api" and "'faq'" in m for r, m in found), found
