@@ -72,3 +72,35 @@ def test_our_spelling_is_written() -> None:
     assert paths_of(ResourceKey("api-resolver-policy", ("g", "r"))) == ["apis/g/resolvers/r/policy.xml"]
     match = match_path("openid connect providers/o/openidConnectProviderInformation.json")
     assert match is not None and match.kind == "openid-connect-provider"
+
+
+def test_extractor_configuration_and_overrides_know_the_new_kinds() -> None:
+    from apiops_core.config import ExtractorConfig, Overrides
+
+    config = ExtractorConfig.from_text(
+        "identityProviders: []\ncertificates: [kv-cert]\napis:\n  - books:\n      resolvers: [r1]\n"
+    )
+    assert not config.selects(ResourceKey("identity-provider", ("aad",)))
+    assert config.selects(ResourceKey("certificate", ("kv-cert",)))
+    assert not config.selects(ResourceKey("certificate", ("other",)))
+    assert config.selects(ResourceKey("api-resolver-policy", ("books", "r1")))
+    assert not config.selects(ResourceKey("api-resolver", ("books", "r2")))
+    assert config.selects(ResourceKey("api-wiki", ("books",)))  # wikis follow their API
+    assert config.selects(ResourceKey("policy-restriction", ("any",)))  # key missing: everything
+
+    overrides = Overrides.from_text(
+        "openidConnectProviders:\n  - name: oidc\n    properties:\n      clientSecret: \"{#S#}\"\n"
+        "apis:\n  - name: books\n    resolvers:\n      - name: r1\n        properties:\n          description: d\n"
+        "        policies:\n          - name: policy\n            properties:\n              value: <http-data-source />\n",
+        {"S": "s3cret"},
+    )
+    state = State()
+    state.add(Resource(ResourceKey("openid-connect-provider", ("oidc",)), {"properties": {"clientId": "c"}}))
+    state.add(Resource(ResourceKey("api", ("books",)), {"properties": {"path": "books", "type": "graphql"}}))
+    state.add(Resource(ResourceKey("api-resolver", ("books", "r1")), {"properties": {"path": "Query/x"}}))
+    state.add(Resource(ResourceKey("api-resolver-policy", ("books", "r1")), {}, content="<old />", content_format="rawxml"))
+    merged = {str(r.key): r for r in overrides.apply(state)}
+    assert merged["openid-connect-provider oidc"].properties == {"clientId": "c", "clientSecret": "s3cret"}
+    assert merged["api-resolver books/r1"].properties == {"path": "Query/x", "description": "d"}
+    assert merged["api-resolver-policy books/r1"].content == "<http-data-source />"
+    assert overrides.unmatched == []
