@@ -9,6 +9,8 @@ walk runs concurrently while the client's global bound keeps ARM calm.
 What is NOT a plain list (and why):
 
 - policies are one GET each with ``format=rawxml`` (lossless for C# expressions); 404 = none;
+- wikis (one per API or product, ``default`` in ARM) are listed like a collection: the service
+  answers a GET of a missing wiki with an error, the list is simply empty;
 - operations are listed only to find operation policies (operations come from the specification);
 - specifications are exported (``?export=true&format=<x>-link``, then an unauthenticated download),
   one export at a time per version set / root API, because APIM mixes up concurrent exports of
@@ -347,6 +349,8 @@ class _Reader:
                 continue
             if key.workspace is not None and not child.in_workspace:
                 continue
+            if child.only_under_types and _api_type(body) not in child.only_under_types:
+                continue  # e.g. resolvers exist on GraphQL APIs only
             if self.needed is not None and not self.needed(child, key):
                 continue
             tasks.append(lambda child=child: self.read_child(child, key, body))
@@ -373,6 +377,9 @@ class _Reader:
             return self.singleton_policy(ResourceKey(row.name, parent.names, parent.workspace))
         if row.name == "api-release" and revision:
             return []  # releases belong to the root API only
+        # a singleton that is not a policy (a wiki, always ``default`` in ARM): listed, not fetched,
+        # because the service answers a missing wiki with an error rather than 404
+        singleton = row.arity == parent.row.arity
         path = fill(row.collection_template(parent.workspace), parent.names, parent.workspace)
         items = self.list_or_skip(path, root=False, row=row, parent_path=parent.arm_path)
         if items is None:
@@ -382,7 +389,10 @@ class _Reader:
             name = item.get("name")
             if not isinstance(name, str) or not name:
                 continue
-            key = ResourceKey(row.name, parent.names + (name,), parent.workspace)
+            if singleton and name.casefold() != row.arm_path.rsplit("/", 1)[-1].casefold():
+                continue
+            names = parent.names if singleton else parent.names + (name,)
+            key = ResourceKey(row.name, names, parent.workspace)
             if row.name == "api-schema" and _is_imported_schema(item, parent_body):
                 continue  # part of the specification (or the GraphQL SDL written as specification.graphql)
             if self.selects(key, item):

@@ -51,10 +51,13 @@ class Reference:
     ``path`` is a dotted JSON path inside the body; ``[]`` steps into every list item
     (``properties.pool.services[].id``). ``targets`` are the kinds it may name; the id's own
     collection segment decides which (``/products/p`` vs ``/apis/a`` for a subscription scope).
+    ``by_name``: the value is the bare resource name of ``targets[0]``, not an id (an API's
+    ``authenticationSettings.oAuth2.authorizationServerId``, a wiki's ``documentationId``).
     """
 
     path: str
     targets: tuple[str, ...]
+    by_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,9 +102,15 @@ class Kind:
     #: ``properties.*`` the service requires on PUT (2024-05-01 definitions); lint checks them first
     required_fields: tuple[str, ...] = ()
     #: not every tier has it (self-hosted gateways: Developer/Premium; workspaces: Premium; groups
-    #: and their product links: not Consumption), so a 404 on its collection means "not here"
+    #: and their product links: not Consumption; the developer portal's identity providers,
+    #: authorization servers and OpenID Connect providers: not Consumption; documentations, wikis
+    #: and policy restrictions: newer collections an older instance may not serve), so a 404 on
+    #: its collection means "not here"
     #: rather than a wrong target or a bug; every other kind's collection exists on every tier
     tier_dependent: bool = False
+    #: read only under parents whose ``properties.type`` is one of these (resolvers: GraphQL APIs),
+    #: which saves extract one list call per other parent; empty = under every parent
+    only_under_types: tuple[str, ...] = ()
 
     @property
     def arity(self) -> int:
@@ -192,7 +201,10 @@ KINDS: tuple[Kind, ...] = (
         info_path="backends/{0}/backendInformation.json",
         config_key="backends",
         v6_config_key="backendNames",
-        references=(Reference("properties.pool.services[].id", ("backend",)),),
+        references=(
+            Reference("properties.pool.services[].id", ("backend",)),
+            Reference("properties.credentials.certificateIds[]", ("certificate",)),
+        ),
         masked_fields=(
             "properties.credentials.authorization.parameter",
             "properties.credentials.header.*[]",
@@ -278,7 +290,22 @@ KINDS: tuple[Kind, ...] = (
         info_path="apis/{0}/apiInformation.json",
         config_key="apis",
         v6_config_key="apiNames",
-        references=(Reference("properties.apiVersionSetId", ("version-set",)),),
+        references=(
+            Reference("properties.apiVersionSetId", ("version-set",)),
+            # the service refuses an API naming a missing authorization server / OpenID provider
+            Reference("properties.authenticationSettings.oAuth2.authorizationServerId", ("authorization-server",), True),
+            Reference(
+                "properties.authenticationSettings.oAuth2AuthenticationSettings[].authorizationServerId",
+                ("authorization-server",),
+                True,
+            ),
+            Reference("properties.authenticationSettings.openid.openidProviderId", ("openid-connect-provider",), True),
+            Reference(
+                "properties.authenticationSettings.openidAuthenticationSettings[].openidProviderId",
+                ("openid-connect-provider",),
+                True,
+            ),
+        ),
         read_only_fields=("provisioningState", "isOnline", "apiVersionSet", "format", "value"),
         set_fields=("properties.protocols",),
         lro=True,
@@ -421,6 +448,118 @@ KINDS: tuple[Kind, ...] = (
             "notificationDate",
             "stateComment",
         ),
+    ),
+    # -- kinds added for issue 15 (the emulator serves them; none exists in workspaces there) ----
+    # Azure/apiops (v7) has none of these: the v7-style spelling ("<collection>/<name>/<kind>Information.json",
+    # spaces in multi-word folders) is ours; apiops-cli's spelling, where it has the kind, is read too.
+    Kind(
+        name="certificate",
+        arm_path="certificates/{0}",
+        info_path="certificates/{0}/certificateInformation.json",
+        config_key="certificates",
+        # the PFX and its password are write-only on the service: never written, never compared;
+        # a Key Vault reference (keyVault.secretIdentifier / identityClientId) is configuration and kept
+        secret_fields=("properties.data", "properties.password"),
+        read_only_fields=("provisioningState", "subject", "thumbprint", "expirationDate", "keyVault.lastStatus"),
+        in_workspace=False,
+    ),
+    Kind(
+        name="authorization-server",
+        tier_dependent=True,
+        required_fields=("displayName", "clientRegistrationEndpoint", "authorizationEndpoint", "clientId", "grantTypes"),
+        arm_path="authorizationServers/{0}",
+        info_path="authorization servers/{0}/authorizationServerInformation.json",
+        config_key="authorizationServers",
+        secret_fields=(
+            "properties.clientSecret",
+            "properties.resourceOwnerUsername",
+            "properties.resourceOwnerPassword",
+        ),
+        set_fields=(
+            "properties.grantTypes",
+            "properties.authorizationMethods",
+            "properties.clientAuthenticationMethod",
+            "properties.bearerTokenSendingMethods",
+        ),
+        in_workspace=False,
+    ),
+    Kind(
+        name="openid-connect-provider",
+        tier_dependent=True,
+        required_fields=("displayName", "metadataEndpoint", "clientId"),
+        arm_path="openidConnectProviders/{0}",
+        info_path="openid connect providers/{0}/openidConnectProviderInformation.json",
+        config_key="openidConnectProviders",
+        secret_fields=("properties.clientSecret",),
+        in_workspace=False,
+    ),
+    Kind(
+        name="identity-provider",
+        tier_dependent=True,
+        # the service also requires clientSecret, but a secret is never in the tree (overrides supply it)
+        required_fields=("clientId",),
+        arm_path="identityProviders/{0}",
+        info_path="identity providers/{0}/identityProviderInformation.json",
+        config_key="identityProviders",
+        secret_fields=("properties.clientSecret",),
+        set_fields=("properties.allowedTenants",),
+        in_workspace=False,
+    ),
+    Kind(
+        name="documentation",
+        tier_dependent=True,
+        arm_path="documentations/{0}",
+        info_path="documentations/{0}/documentationInformation.json",
+        config_key="documentations",
+        in_workspace=False,
+    ),
+    Kind(
+        name="policy-restriction",
+        tier_dependent=True,
+        arm_path="policyRestrictions/{0}",
+        info_path="policy restrictions/{0}/policyRestrictionInformation.json",
+        legacy_info_paths=("policyRestrictions/{0}/policyRestrictionInformation.json",),  # apiops-cli
+        config_key="policyRestrictions",
+        in_workspace=False,
+    ),
+    # wikis are singletons named "default" (like policies: the ARM name is not in the tree)
+    Kind(
+        name="api-wiki",
+        tier_dependent=True,
+        arm_path="apis/{0}/wikis/default",
+        parent="api",
+        info_path="apis/{0}/wikiInformation.json",
+        legacy_info_paths=("apis/{0}/wiki.md",),  # apiops-cli: the wiki's JSON in a file named wiki.md
+        references=(Reference("properties.documents[].documentationId", ("documentation",), True),),
+        in_workspace=False,
+    ),
+    Kind(
+        name="product-wiki",
+        tier_dependent=True,
+        arm_path="products/{0}/wikis/default",
+        parent="product",
+        info_path="products/{0}/wikiInformation.json",
+        legacy_info_paths=("products/{0}/wiki.md",),  # apiops-cli
+        references=(Reference("properties.documents[].documentationId", ("documentation",), True),),
+        in_workspace=False,
+    ),
+    Kind(
+        name="api-resolver",
+        arm_path="apis/{0}/resolvers/{1}",
+        parent="api",
+        info_path="apis/{0}/resolvers/{1}/resolverInformation.json",  # apiops-cli spells it the same
+        config_key="resolvers",
+        only_under_types=("graphql",),
+        in_workspace=False,
+        # a resolver's path names a type and field of the GraphQL schema the specification sets
+        depends_on_kinds=("api-specification",),
+    ),
+    _policy(
+        "api-resolver-policy",
+        "apis/{0}/resolvers/{1}/policies/policy",
+        "api-resolver",
+        "apis/{0}/resolvers/{1}/policy.xml",
+        in_workspace=False,
     ),
 )
 

@@ -5,7 +5,8 @@ that point at nothing; both must see exactly the same references, so there is on
 for each question and no I/O. Two sources of references exist:
 
 - the kind table's JSON paths (``properties.apiVersionSetId``, ``properties.loggerId``,
-  ``properties.scope``, ``properties.apiId``, backend pool members ``properties.pool.services[].id``);
+  ``properties.scope``, ``properties.apiId``, backend pool members ``properties.pool.services[].id``),
+  ids or, where the row says ``by_name``, bare names (an API's authorization server, a wiki's documents);
 - content: ``{{display name}}`` of a named value anywhere in a policy or in any string of a JSON
   body, ``<include-fragment fragment-id>``, ``<set-backend-service backend-id>`` and
   ``<log-to-eventhub logger-id>`` in policies (the last is the one Azure/apiops misses, #878).
@@ -235,6 +236,10 @@ def table_references(resource: Resource) -> list[Ref]:
         for value in _values_at(resource.body, reference.path):
             if not isinstance(value, str) or "{{" in value:
                 continue
+            if reference.by_name:  # a bare name (authorizationServerId, documentationId), not an id
+                if value.strip() and "/" not in value:
+                    refs.append(Ref(reference.targets[0], value.strip(), None, reference.path))
+                    continue
             parsed = parse_resource_id(value, reference.targets)
             if parsed is None:
                 continue

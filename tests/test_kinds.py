@@ -11,16 +11,28 @@ from apiops_core.model import ResourceKey
 def test_levels_spell_out_the_dependency_order() -> None:
     # A change in this drawing shows in review: it is the order puts run in (deletes reverse it).
     assert kinds.levels() == (
-        ("workspace", "gateway"),
+        (
+            "workspace", "gateway", "certificate", "authorization-server", "openid-connect-provider",
+            "identity-provider", "documentation", "policy-restriction",
+        ),
         ("named-value", "tag", "version-set", "backend", "global-schema", "group", "product"),
-        ("logger", "api", "tag-product", "product-group"),
+        ("logger", "api", "tag-product", "product-group", "product-wiki"),
         (
             "diagnostic", "policy-fragment", "api-specification", "api-schema", "api-diagnostic",
-            "api-release", "tag-api", "product-api", "gateway-api", "subscription",
+            "api-release", "tag-api", "product-api", "gateway-api", "subscription", "api-wiki",
         ),
-        ("service-policy", "api-policy", "api-operation", "product-policy"),
-        ("api-operation-policy",),
+        ("service-policy", "api-policy", "api-operation", "product-policy", "api-resolver"),
+        ("api-operation-policy", "api-resolver-policy"),
     )
+
+
+def test_apis_come_after_the_authorization_servers_and_openid_providers_they_name() -> None:
+    # the service refuses an API whose authenticationSettings name a missing one
+    edges = kinds.dependency_edges()
+    assert {"authorization-server", "openid-connect-provider"} <= edges["api"]
+    assert "certificate" in edges["backend"]
+    assert {"api-specification", "api"} <= edges["api-resolver"]
+    assert "documentation" in edges["api-wiki"] and "documentation" in edges["product-wiki"]
 
 
 @pytest.mark.parametrize("row", kinds.KINDS, ids=lambda r: r.name)
