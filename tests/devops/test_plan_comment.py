@@ -112,3 +112,41 @@ def test_a_refused_comment_names_the_permission(served):
     anonymous = GitClient(pr.target.organization_url, BasicAuthentication("", ""))
     with pytest.raises(DevOpsError, match=r"refused the job token \(401\)"):
         post_plan_comment(anonymous, pr, "text", "k")
+
+
+def test_the_cli_posts_then_updates_and_a_refusal_is_a_warning(served, tmp_path, capsys):
+    import json
+
+    from apiops_core.cli import main
+
+    app, git, pr = served
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"formatVersion": 1, "target": {"service": "apim-dev", "resourceGroup": "rg"},
+                                "puts": [], "deletes": [], "warnings": []}), encoding="utf-8")
+    result = tmp_path / "result.json"
+    env = {"AZURE_DEVOPS_EXT_PAT": "cli-pat-secret", "SYSTEM_COLLECTIONURI": pr.target.organization_url + "/",
+           "SYSTEM_TEAMPROJECT": "Proj", "BUILD_REPOSITORY_ID": "repo",
+           "SYSTEM_PULLREQUEST_PULLREQUESTID": str(pr.pull_request_id)}
+    assert main(["pr-comment", "--plan", str(plan), "--result", str(result)], env) == 0
+    assert json.loads(result.read_text())["action"] == "created"
+    [thread] = app.pull_requests[pr.pull_request_id].threads
+    assert thread["comments"][0]["content"].startswith("<!-- apiops-plan: rg/apim-dev -->")
+    assert "No changes" in thread["comments"][0]["content"] and "cli-pat-secret" not in thread["comments"][0]["content"]
+
+    markdown = tmp_path / "plan.md"
+    markdown.write_text(PLAN_MD, encoding="utf-8")
+    assert main(["pr-comment", "--markdown", str(markdown), "--key", "rg/apim-dev", "--result", str(result)], env) == 0
+    assert json.loads(result.read_text())["action"] == "updated"
+    assert len(app.pull_requests[pr.pull_request_id].threads) == 1
+
+    outside = {k: v for k, v in env.items() if k != "SYSTEM_PULLREQUEST_PULLREQUESTID"}
+    assert main(["pr-comment", "--plan", str(plan), "--result", str(result)], outside) == 0
+    assert json.loads(result.read_text())["action"] == "none"
+
+    app.denied.add("PullRequestContribute")
+    markdown.write_text(PLAN_MD + "\nchanged\n", encoding="utf-8")
+    assert main(["pr-comment", "--markdown", str(markdown), "--key", "rg/apim-dev", "--result", str(result)], env) == 0
+    assert json.loads(result.read_text())["action"] == "failed"
+    assert "warning: the plan was not posted" in capsys.readouterr().err and "Contribute to pull requests" in \
+        json.loads(result.read_text())["message"]
+    assert main(["-q", "pr-comment", "--markdown", str(markdown), "--key", "rg/apim-dev", "--strict"], env) == 1
