@@ -5,8 +5,8 @@ the ``azure-devops`` client does more than the documented Git calls — it disco
 (``GET {org}/_apis/ResourceAreas``) and route templates (``OPTIONS {org}/_apis``) before any call,
 and sends the api-version in the ``Accept`` header. This app answers all of that, written from
 Microsoft's REST reference (Git: repositories, refs, items, blobs, pushes, commits, pull requests,
-threads, labels; Location: connectionData, resource areas). It imports nothing from the client
-side of apiops, like the APIM emulator.
+pull request threads and their comments, labels; Location: connectionData, resource areas) and its
+published examples. It imports nothing from the client side of apiops, like the APIM emulator.
 
 The repository model is git-like and honest about object ids: blob ids are real git blob SHA-1s
 (``blob <len>\\0`` + bytes), folders get real tree ids, and commits are hashed from their tree,
