@@ -12,6 +12,7 @@ import io
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,30 @@ def test_no_comment_outside_a_pull_request_or_when_turned_off(apim, devops, tree
     github = {**pr_variables(url, repo_id, pr_id), "Build.Repository.Provider": "GitHub"}
     run(creator.main, "ApiOpsCreator", apim, tmp_path, PLAN, variables=github, secrets=SECRETS)
     assert not [p for _, p in app.requests if "/threads" in p]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_staged_creator_posts_through_the_agent_shim(staged_tasks, apim, devops, tree, tmp_path):
+    """The same through the packaged task as the agent runs it (node shim, task.json defaults)."""
+    from .agent_sim import run_task
+
+    app, url, repo_id = devops
+    pr_id = open_pr(app, repo_id)
+    endpoints = {
+        CONNECTION: {"url": apim.url + "/", "scheme": "None", "auth": {"accessToken": apim.token},
+                     "data": {"subscriptionId": apim.subscription_id, "environment": "AzureCloud"}},
+        "SYSTEMVSSCONNECTION": {"url": "https://dev.azure.com/org/", "scheme": "OAuth", "auth": {"AccessToken": JOB_TOKEN}},
+    }
+    variables = {"Build.SourcesDirectory": str(tmp_path), "System.DefaultWorkingDirectory": str(tmp_path),
+                 "Agent.TempDirectory": str(tmp_path / "_temp"), "Agent.ToolsDirectory": str(tmp_path / "_tool"),
+                 "System.Debug": "false", "APIOPS_CA_BUNDLE": apim.ca_bundle, "APIOPS_PYTHON": sys.executable,
+                 **pr_variables(url, repo_id, pr_id)}
+    folder = str(staged_tasks["ApiOpsCreator"])
+    env = task_environment(folder, {"azureSubscription": CONNECTION, "resourceGroupName": apim.resource_group,
+                                    "serviceName": apim.service_name, **PLAN}, variables, secrets=SECRETS,
+                           endpoints=endpoints)
+    result = run_task(folder, env)
+    assert result.result in ("Succeeded", "SucceededWithIssues"), result.stdout[-3000:]
+    [thread] = threads(app, pr_id)
+    assert thread["comments"][0]["content"].startswith(MARKER) and "pr-secret" in thread["comments"][0]["content"]
+    assert TOKEN_SECRET not in thread["comments"][0]["content"] and LITERAL_SECRET not in thread["comments"][0]["content"]
