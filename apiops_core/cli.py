@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("lint", "validate an artifacts folder: specifications, policies, references, best practices"),
     "diff": ("diff", "breaking-change report between a Git revision and the working tree"),
     "pr": ("pr", "push extracted changes to a branch and open or update the pull request"),
+    "pr-comment": ("pr_comment", "post a plan on the pull request of this build (one thread, updated on re-runs)"),
     "emulator": ("emulator", "run the local APIM management-plane emulator"),
     "demo": ("demo", "extract → change → plan → publish against a built-in emulator"),
 }

@@ -5,8 +5,8 @@ the ``azure-devops`` client does more than the documented Git calls — it disco
 (``GET {org}/_apis/ResourceAreas``) and route templates (``OPTIONS {org}/_apis``) before any call,
 and sends the api-version in the ``Accept`` header. This app answers all of that, written from
 Microsoft's REST reference (Git: repositories, refs, items, blobs, pushes, commits, pull requests,
-threads, labels; Location: connectionData, resource areas). It imports nothing from the client
-side of apiops, like the APIM emulator.
+pull request threads and their comments, labels; Location: connectionData, resource areas) and its
+published examples. It imports nothing from the client side of apiops, like the APIM emulator.
 
 The repository model is git-like and honest about object ids: blob ids are real git blob SHA-1s
 (``blob <len>\\0`` + bytes), folders get real tree ids, and commits are hashed from their tree,
@@ -57,10 +57,16 @@ LOCATIONS: tuple[tuple[str, str, str, str, int], ...] = (
     ("9946fd70-0d40-406e-b686-b4744cbbcc37", "git", "pullRequests", "{project}/_apis/{area}/repositories/{repositoryId}/{resource}/{pullRequestId}", 1),
     ("01a46dea-7d46-4d40-bc84-319e7c260d99", "git", "pullRequests", "{project}/_apis/{area}/{resource}/{pullRequestId}", 1),
     ("ab6e2e5d-a0b7-4153-b64a-a4efe0d49449", "git", "pullRequestThreads", "{project}/_apis/{area}/repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}", 1),
+    ("965a3ec7-5ed8-455a-bdcb-835a5ea7fe7b", "git", "pullRequestThreadComments", "{project}/_apis/{area}/repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}/comments/{commentId}", 1),
     ("f22387e3-984e-4c52-9c6d-fbb8f14c812d", "git", "pullRequestLabels", "{project}/_apis/{area}/repositories/{repositoryId}/pullRequests/{pullRequestId}/labels/{labelIdOrName}", 1),
 )
 
 _THREAD_STATUS = {0: "unknown", 1: "active", 2: "fixed", 3: "wontFix", 4: "closed", 5: "byDesign", 6: "pending"}
+_COMMENT_TYPE = {0: "unknown", 1: "text", 2: "codeChange", 3: "system"}
+#: documented limits: "Comments can be up to 150,000 characters" (Comments - Create/Update), "up to 500
+#: comments can be created per thread" (Comments - Create)
+MAX_COMMENT_CHARS = 150_000
+MAX_COMMENTS_PER_THREAD = 500
 _PERMISSION_TEXT = {
     "GenericContribute": "You need the Git 'GenericContribute' permission to perform this action.",
     "CreateBranch": "You need the Git 'CreateBranch' permission to perform this action.",
@@ -347,6 +353,8 @@ class DevOpsApp:
             ("pullrequests", 2, "PATCH"): self._update_pr,
             ("pullrequests", 3, "GET"): self._pr_children,
             ("pullrequests", 3, "POST"): self._pr_children,
+            ("pullrequests", 3, "PATCH"): self._pr_children,
+            ("pullrequests", 3, "DELETE"): self._pr_children,
         }
         depth = min(len(sub), 3) if sub[0] == "pullrequests" else min(len(sub), 2)
         if sub[0] in ("refs", "items"):
@@ -821,24 +829,11 @@ class DevOpsApp:
         pr = self._repo_pr(repo, sub[1])
         what = sub[2].lower()
         if what == "threads":
-            if request.method.upper() == "GET":
-                return Response.json_body(200, {"count": len(pr.threads), "value": pr.threads})
-            self._deny("PullRequestContribute")
-            body = request.json() or {}
-            status = body.get("status", 1)
-            thread = {"id": self._next_thread, "publishedDate": _now(), "lastUpdatedDate": _now(),
-                      "status": _THREAD_STATUS.get(status, status) if isinstance(status, int) else status,
-                      "comments": [], "isDeleted": False}
-            self._next_thread += 1
-            for index, comment in enumerate(body.get("comments") or [], start=1):
-                ctype = comment.get("commentType", 1)
-                thread["comments"].append({"id": index, "parentCommentId": comment.get("parentCommentId", 0),
-                                           "content": comment.get("content", ""),
-                                           "commentType": {1: "text", 2: "codeChange", 3: "system"}.get(ctype, ctype),
-                                           "author": {"id": _SERVICE_IDENTITY_ID}, "publishedDate": _now()})
-            pr.threads.append(thread)
-            return Response.json_body(200, thread)
+            return self._threads(request, repo, pr, sub[3:])
         if what == "labels":
+            if request.method.upper() not in ("GET", "POST"):
+                raise _Fail(405, f"The requested resource does not support http method '{request.method.upper()}'.",
+                            "ApiResourceNotFoundException", area="Vss")
             if request.method.upper() == "GET":
                 labels = self._pr_json(request, pr)["labels"]
                 return Response.json_body(200, {"count": len(labels), "value": labels})
@@ -850,6 +845,157 @@ class DevOpsApp:
                                             "active": True})
         raise _Fail(404, "The requested REST API is not supported by this emulator.", "ApiResourceNotFoundException",
                     area="Vss")
+
+
+    # ------------------------------------------------------------------ pull request threads and comments
+    # Pull Request Threads (List, Create, Get, Update) and Pull Request Thread Comments (List, Create,
+    # Get, Update, Delete), REST 7.1. Shapes follow the reference's examples: a thread carries
+    # ``pullRequestThreadContext``, ``threadContext``, ``properties`` (a PropertiesCollection:
+    # ``{"key": {"$type": ..., "$value": ...}}``), ``isDeleted`` and ``_links``; ``status`` is a name
+    # and absent while unknown (system threads); comment ids start at 1 in each thread; a deleted
+    # comment keeps its id, loses its content and reads ``isDeleted: true``.
+    def _threads(self, request: Request, repo: _Repo, pr: _PullRequest, rest: list[str]) -> Response:
+        method = request.method.upper()
+        if not rest:
+            if method == "GET":
+                value = [self._thread_json(request, repo, pr, t) for t in pr.threads]
+                return Response.json_body(200, {"value": value, "count": len(value)})
+            if method == "POST":
+                return self._create_thread(request, repo, pr)
+            raise _Fail(405, f"The requested resource does not support http method '{method}'.",
+                        "ApiResourceNotFoundException", area="Vss")
+        thread = self._thread(pr, rest[0])
+        if len(rest) == 1:
+            if method == "GET":
+                return Response.json_body(200, self._thread_json(request, repo, pr, thread))
+            if method == "PATCH":
+                return self._update_thread(request, repo, pr, thread)
+            raise _Fail(405, f"The requested resource does not support http method '{method}'.",
+                        "ApiResourceNotFoundException", area="Vss")
+        if rest[1].lower() != "comments" or len(rest) > 3:
+            raise _Fail(404, "The requested REST API is not supported by this emulator: " + request.path,
+                        "ApiResourceNotFoundException", area="Vss")
+        if len(rest) == 2:
+            if method == "GET":
+                value = [self._comment_json(request, repo, pr, thread, c) for c in thread["comments"]]
+                return Response.json_body(200, {"value": value, "count": len(value)})
+            if method == "POST":
+                self._deny("PullRequestContribute")
+                comment = self._add_comment(thread, request.json() or {})
+                thread["lastUpdatedDate"] = comment["lastUpdatedDate"]
+                return Response.json_body(200, self._comment_json(request, repo, pr, thread, comment))
+            raise _Fail(405, f"The requested resource does not support http method '{method}'.",
+                        "ApiResourceNotFoundException", area="Vss")
+        comment = self._comment(thread, rest[2])
+        if method == "GET":
+            return Response.json_body(200, self._comment_json(request, repo, pr, thread, comment))
+        if method == "PATCH":
+            self._deny("PullRequestContribute")
+            if comment.get("isDeleted"):
+                raise _Fail(400, f"The comment {comment['id']} of thread {thread['id']} was deleted and cannot be "
+                            "updated.", "InvalidArgumentValueException")
+            body = request.json() or {}
+            if body.get("content") is not None:
+                content = _comment_content(body["content"])
+                now = _now()
+                if content != comment.get("content"):
+                    comment["lastContentUpdatedDate"] = now
+                comment["content"] = content
+                comment["lastUpdatedDate"] = thread["lastUpdatedDate"] = now
+            return Response.json_body(200, self._comment_json(request, repo, pr, thread, comment))
+        if method == "DELETE":
+            self._deny("PullRequestContribute")
+            comment.pop("content", None)
+            comment["isDeleted"] = True
+            comment["lastUpdatedDate"] = thread["lastUpdatedDate"] = _now()
+            thread["isDeleted"] = all(c.get("isDeleted") for c in thread["comments"])
+            return Response(200, b"", {"Content-Type": "application/json; charset=utf-8"})
+        raise _Fail(405, f"The requested resource does not support http method '{method}'.",
+                    "ApiResourceNotFoundException", area="Vss")
+
+    def _create_thread(self, request: Request, repo: _Repo, pr: _PullRequest) -> Response:
+        self._deny("PullRequestContribute")
+        body = request.json() or {}
+        comments = body.get("comments") or []
+        if not comments:
+            raise _Fail(400, "A thread must be created with at least one comment.", "InvalidArgumentValueException")
+        now = _now()
+        thread: dict[str, Any] = {"id": self._next_thread, "publishedDate": now, "lastUpdatedDate": now,
+                                  "comments": [], "isDeleted": False,
+                                  "threadContext": body.get("threadContext"),
+                                  "pullRequestThreadContext": body.get("pullRequestThreadContext"),
+                                  "properties": _properties(body.get("properties"))}
+        status = _thread_status(body.get("status"))
+        if status not in (None, "unknown"):
+            thread["status"] = status
+        for comment in comments:
+            self._add_comment(thread, comment)
+        self._next_thread += 1
+        pr.threads.append(thread)
+        return Response.json_body(200, self._thread_json(request, repo, pr, thread))
+
+    def _update_thread(self, request: Request, repo: _Repo, pr: _PullRequest, thread: dict[str, Any]) -> Response:
+        """Threads - Update: the status and properties change; comments are changed through their own API."""
+        self._deny("PullRequestContribute")
+        body = request.json() or {}
+        status = _thread_status(body.get("status"))
+        if status is not None:
+            if status == "unknown":
+                thread.pop("status", None)
+            else:
+                thread["status"] = status
+        if body.get("properties"):
+            thread["properties"].update(_properties(body["properties"]))
+        thread["lastUpdatedDate"] = _now()
+        return Response.json_body(200, self._thread_json(request, repo, pr, thread))
+
+    def _add_comment(self, thread: dict[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+        if len(thread["comments"]) >= MAX_COMMENTS_PER_THREAD:
+            raise _Fail(400, f"A thread can hold up to {MAX_COMMENTS_PER_THREAD} comments.",
+                        "InvalidArgumentValueException")
+        ctype = body.get("commentType", 1)
+        if isinstance(ctype, int):
+            ctype = _COMMENT_TYPE.get(ctype, "unknown")
+        parent = int(body.get("parentCommentId") or 0)
+        if parent and not any(c["id"] == parent for c in thread["comments"]):
+            raise _Fail(400, f"The parent comment {parent} does not exist in thread {thread['id']}.",
+                        "InvalidArgumentValueException")
+        now = _now()
+        comment = {"id": len(thread["comments"]) + 1, "parentCommentId": parent,
+                   "content": _comment_content(body.get("content") or ""), "publishedDate": now,
+                   "lastUpdatedDate": now, "lastContentUpdatedDate": now, "commentType": str(ctype),
+                   "usersLiked": []}
+        thread["comments"].append(comment)
+        return comment
+
+    def _thread(self, pr: _PullRequest, key: str) -> dict[str, Any]:
+        thread = next((t for t in pr.threads if key.isdigit() and t["id"] == int(key)), None)
+        if thread is None:
+            raise _Fail(404, f"The thread {key} of pull request {pr.pr_id} was not found.",
+                        "CommentThreadNotFoundException")
+        return thread
+
+    def _comment(self, thread: dict[str, Any], key: str) -> dict[str, Any]:
+        comment = next((c for c in thread["comments"] if key.isdigit() and c["id"] == int(key)), None)
+        if comment is None:
+            raise _Fail(404, f"The comment {key} of thread {thread['id']} was not found.", "CommentNotFoundException")
+        return comment
+
+    def _thread_json(self, request: Request, repo: _Repo, pr: _PullRequest, thread: dict[str, Any]) -> dict[str, Any]:
+        base = f"{self._org_url(request)}_apis/git/repositories/{repo.repo_id}"
+        body = {key: value for key, value in thread.items() if key != "comments"}
+        body["comments"] = [self._comment_json(request, repo, pr, thread, c) for c in thread["comments"]]
+        body["_links"] = {"self": {"href": f"{base}/pullRequests/{pr.pr_id}/threads/{thread['id']}"},
+                          "repository": {"href": base}}
+        return body
+
+    def _comment_json(self, request: Request, repo: _Repo, pr: _PullRequest, thread: dict[str, Any],
+                      comment: dict[str, Any]) -> dict[str, Any]:
+        org = self._org_url(request)
+        author = {"id": _SERVICE_IDENTITY_ID, "displayName": "Project Build Service (org)",
+                  "uniqueName": "Build\\" + _SERVICE_IDENTITY_ID, "url": f"{org}_apis/Identities/{_SERVICE_IDENTITY_ID}"}
+        base = f"{org}_apis/git/repositories/{repo.repo_id}/pullRequests/{pr.pr_id}/threads/{thread['id']}"
+        return {**comment, "author": author, "_links": {"self": {"href": f"{base}/comments/{comment['id']}"}}}
 
 
 def _ref_name(branch: str) -> str:
@@ -864,3 +1010,54 @@ def _api_version(request: Request, query: Mapping[str, str]) -> str | None:
         if key.strip().lower() == "api-version" and value:
             return value.strip()
     return None
+
+
+def _thread_status(value: Any) -> str | None:
+    """A CommentThreadStatus from its number or (case-insensitive) name; None when not given."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value in _THREAD_STATUS:
+            return _THREAD_STATUS[value]
+    elif isinstance(value, str):
+        for name in _THREAD_STATUS.values():
+            if name.lower() == value.strip().lower():
+                return name
+    raise _Fail(400, f"The thread status '{value}' is not valid: use one of {', '.join(_THREAD_STATUS.values())}.",
+                "InvalidArgumentValueException")
+
+
+def _comment_content(value: Any) -> str:
+    text = str(value)
+    if len(text) > MAX_COMMENT_CHARS:
+        raise _Fail(400, f"The comment is {len(text)} characters long; comments can be up to {MAX_COMMENT_CHARS:,} "
+                    "characters.", "InvalidArgumentValueException")
+    return text
+
+
+def _properties(value: Any) -> dict[str, Any]:
+    """A PropertiesCollection as the service returns it: each value with its ``$type`` and ``$value``.
+
+    Int32, Double and String keep their type; other primitives come back as strings (the reference's
+    PropertiesCollection description). ``{"$type": ..., "$value": ...}`` values are kept as sent.
+    """
+    if not value:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _Fail(400, "Thread properties must be an object of key-value pairs.", "InvalidArgumentValueException")
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, Mapping) and "$value" in item:
+            result[str(key)] = {"$type": str(item.get("$type") or "System.String"), "$value": item["$value"]}
+        elif isinstance(item, bool):
+            result[str(key)] = {"$type": "System.String", "$value": str(item)}
+        elif isinstance(item, int):
+            result[str(key)] = {"$type": "System.Int32", "$value": item}
+        elif isinstance(item, float):
+            result[str(key)] = {"$type": "System.Double", "$value": item}
+        elif isinstance(item, str):
+            result[str(key)] = {"$type": "System.String", "$value": item}
+        else:
+            raise _Fail(400, f"The value of thread property '{key}' is not a primitive value.",
+                        "InvalidArgumentValueException")
+    return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from apiops_core.agent import TaskContext
+from apiops_core.tasks._pr_comment import comment_on_pull_request, plan_key
 from apiops_core.tasks._common import (
     add_option,
     default_plan_file,
@@ -47,4 +48,7 @@ def plan_body(context: TaskContext, half: str) -> str:
     title = "API Management plan (creator)" if half == "creator" else "API Management plan (terminator)"
     what = f"{puts} resource(s) to create or update" if half == "creator" else f"{deletes} resource(s) to delete"
     context.upload_summary(run.markdown or f"## {title}\n\n{what}; plan file `{plan_file}`.\n", title=title)
+    written = run.result.get("plan_file") or plan_file
+    comment_on_pull_request(context, run.markdown, key=plan_key(written, target.service_name or target.resource_group),
+                            origin="Creator" if half == "creator" else "Terminator")
     return "Succeeded"

@@ -54,3 +54,42 @@ def test_pull_request_create_twice_conflicts_and_unauthenticated_is_401(served):
     anonymous = GitClient(url, BasicAuthentication("", ""))
     with pytest.raises(AzureDevOpsAuthenticationError):
         anonymous.get_repository("repo", "Proj")
+
+
+def test_pull_request_threads_and_comments_follow_the_rest_reference(served):
+    """Threads - Create/List/Get/Update and Thread Comments - Create/Get/Update/Delete, as documented."""
+    from azure.devops.v7_1.git.models import Comment, GitPullRequestCommentThread
+
+    app, url = served
+    git = GitClient(url, BasicAuthentication("", "pat"))
+    app.write_files("repo", "feature", {"x": "1"})
+    pr = git.create_pull_request(GitPullRequest(source_ref_name="refs/heads/feature", target_ref_name="refs/heads/main",
+                                                title="t"), "repo", "Proj").pull_request_id
+    thread = git.create_thread(GitPullRequestCommentThread(
+        comments=[Comment(parent_comment_id=0, content="first", comment_type=1)], status=1,
+        properties={"apiops.plan": "rg/dev", "Microsoft.TeamFoundation.Discussion.SupportsMarkdown": 1}), "repo", pr, "Proj")
+    assert thread.status == "active" and not thread.is_deleted and thread.comments[0].id == 1
+    assert thread.comments[0].comment_type == "text" and thread.comments[0].author.id
+    assert thread.properties == {"apiops.plan": {"$type": "System.String", "$value": "rg/dev"},
+                                 "Microsoft.TeamFoundation.Discussion.SupportsMarkdown": {"$type": "System.Int32", "$value": 1}}
+    reply = git.create_comment(Comment(parent_comment_id=1, content="reply", comment_type=1), "repo", pr, thread.id, "Proj")
+    assert reply.id == 2 and reply.parent_comment_id == 1
+
+    edited = git.update_comment(Comment(content="first, edited"), "repo", pr, thread.id, 1, "Proj")
+    assert edited.content == "first, edited" and edited.last_content_updated_date >= edited.published_date
+    assert git.get_comment("repo", pr, thread.id, 1, "Proj").content == "first, edited"
+    assert git.update_thread(GitPullRequestCommentThread(status="fixed"), "repo", pr, thread.id, "Proj").status == "fixed"
+    assert git.get_pull_request_thread("repo", pr, thread.id, "Proj").status == "fixed"
+
+    git.delete_comment("repo", pr, thread.id, 2, "Proj")
+    [listed] = git.get_threads("repo", pr, "Proj")
+    assert [(c.id, c.content, bool(c.is_deleted)) for c in listed.comments] == [(1, "first, edited", False), (2, None, True)]
+    with pytest.raises(AzureDevOpsServiceError, match="up to 150,000"):
+        git.update_comment(Comment(content="x" * 150_001), "repo", pr, thread.id, 1, "Proj")
+    with pytest.raises(AzureDevOpsServiceError, match="not valid"):
+        git.update_thread(GitPullRequestCommentThread(status="resolvedish"), "repo", pr, thread.id, "Proj")
+    with pytest.raises(AzureDevOpsServiceError, match="was not found"):
+        git.get_pull_request_thread("repo", pr, 999, "Proj")
+    app.denied.add("PullRequestContribute")
+    with pytest.raises(AzureDevOpsServiceError, match="TF401027.*PullRequestContribute"):
+        git.update_comment(Comment(content="denied"), "repo", pr, thread.id, 1, "Proj")

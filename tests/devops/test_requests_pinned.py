@@ -270,3 +270,38 @@ def test_stale_ref_is_retried_once_against_the_new_tip():
         rsps.add("PATCH", f"{BASE}/pullRequests/7", json=pr_json())
         result = run({"apis/a/apiInformation.json": b"{}"})
     assert result.commit == "d" * 40
+
+
+def test_plan_comment_is_created_then_its_first_comment_patched():
+    """The documented calls: GET threads, POST threads (comments, status, properties), then on a
+    re-run PATCH .../threads/{id}/comments/{commentId} with the new content only."""
+    from apiops_core.devops.plan_comment import PullRequestRef, post_plan_comment
+
+    comments = _location("965a3ec7-5ed8-455a-bdcb-835a5ea7fe7b", "git", "pullRequestThreadComments",
+                         "{project}/_apis/{area}/repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/"
+                         "{threadId}/comments/{commentId}")
+    threads_url = f"{BASE}/pullRequests/7/threads"
+    target = resolve_target({}, organization=ORG, project="Proj", repository=REPO_ID)
+    pr = PullRequestRef(target, 7)
+    with responses.RequestsMock() as rsps:
+        rsps.add("OPTIONS", f"{ORG}/_apis", json={"count": 1, "value": LOCATIONS + [comments]})
+        rsps.add("GET", f"{ORG}/_apis/ResourceAreas", json={"count": 1, "value": [
+            {"id": "4e080c62-fa21-4fbc-8fef-2a10a2b38049", "name": "git", "locationUrl": ORG + "/"}]})
+        rsps.add("GET", threads_url, match=[accept()], json={"count": 0, "value": []})
+        rsps.add("POST", threads_url, match=[accept(), matchers.json_params_matcher({
+            "comments": [{"parentCommentId": 0, "content": "<!-- apiops-plan: k -->\nplan", "commentType": 1}],
+            "status": 1,
+            "properties": {"apiops.plan": "k", "Microsoft.TeamFoundation.Discussion.SupportsMarkdown": 1}})],
+            json={"id": 41, "status": "active", "comments": [{"id": 1, "content": "<!-- apiops-plan: k -->\nplan"}]})
+        git = connect_git(target, BasicAuthentication("", "pat"))
+        assert post_plan_comment(git, pr, "<!-- apiops-plan: k -->\nplan", "k").action == "created"
+    with responses.RequestsMock() as rsps:
+        rsps.add("GET", threads_url, match=[accept()], json={"count": 1, "value": [
+            {"id": 40, "comments": [{"id": 1, "content": "a reviewer's thread"}], "status": "active"},
+            {"id": 41, "status": "active", "isDeleted": False,
+             "properties": {"apiops.plan": {"$type": "System.String", "$value": "k"}},
+             "comments": [{"id": 1, "content": "<!-- apiops-plan: k -->\nplan"}, {"id": 2, "content": "thanks"}]}]})
+        rsps.add("PATCH", f"{threads_url}/41/comments/1", match=[accept(), matchers.json_params_matcher(
+            {"content": "<!-- apiops-plan: k -->\nplan v2"})], json={"id": 1, "content": "<!-- apiops-plan: k -->\nplan v2"})
+        result = post_plan_comment(git, pr, "<!-- apiops-plan: k -->\nplan v2", "k")
+        assert (result.action, result.thread_id) == ("updated", 41)
