@@ -165,10 +165,13 @@ def _raise_errors(report: LintReport, hint: str = "") -> None:
         raise kind(message, path=first.path, line=first.line)
 
 
-_RELAX_HINT = (
-    "\n(a reference the target cannot supply either is refused by the service; to publish anyway, "
-    "lower the rule in .apiops-lint.yaml, e.g. severity: {AO301: warning}, or leave the file out with --exclude)"
-)
+def _relax_hint(report: LintReport) -> str:
+    """How to get past the refusal, naming the rules that were actually hit."""
+    rules = ", ".join(f"{rule}: warning" for rule in sorted({f.rule_id for f in report.errors}))
+    return (
+        "\n(a reference the target cannot supply either is refused by the service; to publish anyway, "
+        f"lower the rule in .apiops-lint.yaml, e.g. severity: {{{rules}}}, or leave the file out with --exclude)"
+    )
 
 
 def check_publishable(
@@ -206,5 +209,5 @@ def check_target_references(
     report = lint_state(state, config=config, only_errors=True, only=TARGET_RULES, external=external,
                         root_prefix=root_prefix,
                         looked_in=f"the artifacts, the overrides or {target_name}")
-    _raise_errors(report, _RELAX_HINT)
+    _raise_errors(report, _relax_hint(report))
     return report
