@@ -184,6 +184,8 @@ def _masked_body(resource: Any) -> dict[str, Any]:
     """The body with every secret field replaced, so no digest is ever computed over a secret."""
     body = json.loads(json.dumps(resource.body, default=str))
     paths = tuple(resource.key.row.secret_fields)
+    if resource.key.kind == "named-value" and not resource.properties.get("secret"):
+        paths = tuple(p for p in paths if p != "properties.value")  # a plain value is no secret (as in plan.py)
     for path in paths:
         steps = path.split(".")
         current: Any = body
