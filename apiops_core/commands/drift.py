@@ -121,10 +121,12 @@ def action_items(plan: Plan, labels: Mapping[str, str]) -> list[dict[str, Any]]:
 
 
 class LenientTokens(dict):  # type: ignore[type-arg]
-    """An environment in which every ``{#TOKEN#}`` is set (to a placeholder).
+    """An environment in which every ``{#TOKEN#}`` is set: to its value when there is one, else to
+    a placeholder.
 
-    ``compare`` only needs to know WHICH properties an override file sets, not their values, so
-    it must not need the secrets a publish needs.
+    ``compare`` only needs to know WHICH properties an override file sets, and ``status`` never
+    compares secret values, so neither must need the secrets a publish needs (a token of a
+    property that is compared and not set shows up as drift, naming the token).
     """
 
     def __contains__(self, key: object) -> bool:

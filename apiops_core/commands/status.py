@@ -82,7 +82,7 @@ def behind(artifacts: str, live: str, branch: str) -> dict[str, Any]:
 def environment_status(environment: "Environment", args: argparse.Namespace, context: "Context") -> dict[str, Any]:
     """Everything the report says about one environment (an ``error`` entry instead of raising)."""
     from ..deployments import read_records
-    from .drift import action_items, instance_drift
+    from .drift import LenientTokens, action_items, instance_drift
     from .plan import load_desired
 
     report: dict[str, Any] = {"name": environment.name, "service": environment.service_name, "status": "error"}
@@ -100,7 +100,9 @@ def environment_status(environment: "Environment", args: argparse.Namespace, con
                 report["error"] = "no deployment record: nothing says which commit is live (publish once with this version)"
                 return report
             report["branch"] = behind(args.artifacts, live.commit, args.branch)
-            desired = load_desired(args.artifacts, environment.overrides, context.environ, commit=live.commit)
+            # secret values are never compared (a Reader cannot read them): their tokens need not be set
+            tokens = LenientTokens(context.environ)
+            desired = load_desired(args.artifacts, environment.overrides, tokens, commit=live.commit)
             plan = instance_drift(arm, desired.state, selection=desired.selection, notes=desired.notes,
                                   unmanaged=args.unmanaged, target={"service": arm.service_name})
     except ApiOpsError as error:
