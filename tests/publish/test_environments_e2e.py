@@ -190,3 +190,19 @@ def test_the_record_never_holds_a_secret(world: World) -> None:
     with make_arm(world.prod) as arm:
         again = read_records(arm).latest
     assert again is not None and again.rendered == record.rendered
+
+
+def test_apply_of_a_saved_plan_records_and_status_needs_no_secret(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    commit = _commit(world.repo, "A")
+    plan_file = world.repo.parent / "prod.plan.json"
+    environ = {**world.prod.environment(), **world.env}
+    overrides = str(world.repo / "configuration.prod.yaml")
+    assert main(["plan", "--artifacts", str(world.artifacts), "--overrides", overrides, "--out", str(plan_file)], environ) == 0
+    assert main(["apply", str(plan_file), "--artifacts", str(world.artifacts), "--overrides", overrides], environ) == 0
+    with make_arm(world.prod) as arm:
+        record = read_records(arm).latest
+    assert record is not None and (record.kind, record.commit, record.result) == ("apply", commit, "ok")
+    # a drift check runs without the secrets a publish needs (secret values are never compared)
+    world.env.pop("CONFERENCE_KEY")
+    code, reports = _status(world, capsys, "prod")
+    assert code == 0 and reports["prod"]["status"] == "in-sync", reports
