@@ -103,7 +103,10 @@ def test_status_compare_promotion_and_rollback(world: World, capsys: pytest.Capt
     (world.artifacts / "tags" / "release-b").mkdir()
     (world.artifacts / "tags" / "release-b" / "tagInformation.json").write_text('{"properties": {"displayName": "Release B"}}')
     commit_b = _commit(repo, "B: header and tag")
-    assert world.publish("dev") == 0
+    assert world.publish("dev", "--markdown", str(repo.parent / "publish-dev.md")) == 0
+    summary = (repo.parent / "publish-dev.md").read_text()  # the publisher's run summary: before and after
+    assert "Live commit in `apim-dev`" in summary
+    assert f"| before | {commit_a[:12]} | ok" in summary and f"| after | {commit_b[:12]} | publish ok" in summary
 
     # someone changes the global policy in prod through the ARM API
     with make_arm(prod) as arm:
