@@ -209,3 +209,11 @@ def test_apply_of_a_saved_plan_records_and_status_needs_no_secret(world: World, 
     world.env.pop("CONFERENCE_KEY")
     code, reports = _status(world, capsys, "prod")
     assert code == 0 and reports["prod"]["status"] == "in-sync", reports
+    # --unmanaged: what the instance has and the tree lacks is drift too
+    with make_arm(world.prod) as arm:
+        arm.put("tags/portal-made", {"properties": {"displayName": "Made in the portal"}})
+    assert _status(world, capsys, "prod")[0] == 0
+    code, out = world.cli("status", "prod", "--unmanaged", "--artifacts", str(world.artifacts), "--json",
+                          "--environments-folder", str(world.repo / "environments"), capsys=capsys)
+    drift = json.loads(out)["environments"][0]["drift"]
+    assert code == 2 and [(d["kind"], d["name"], d["change"]) for d in drift] == [("tag", "portal-made", "unmanaged")]
