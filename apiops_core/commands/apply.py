@@ -108,7 +108,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
         raise ConfigError(f"the plan was made for {plan.target['service']!r}, not {arm.service_name!r}")
     from .promotion import Deployer
 
-    deployer = Deployer.start(args, context, desired, kind="apply")
+    deployer = Deployer.start(args, context, desired, kind="rollback" if "rollbackFrom" in plan.target else "apply")
     with arm:
         deployer.read_before(arm)
         result = apply_plan(arm, plan, desired.state, force=args.force, progress=show_progress(context, len(plan.actions)))

@@ -169,6 +169,14 @@ class Deployer:
         guard_deletions(deletes, max_deletions)
         return replace(plan, deletes=deletes)
 
+    def rollback_plan(self, arm: Any, plan: Plan, *, terminator: bool = True) -> Plan:
+        """``plan --to-commit``: the rollback's deletes (Terminator) and a mark so ``apply`` records a rollback."""
+        self.read_before(arm)
+        if terminator:
+            plan = self.rollback_deletes(plan)
+        live = self.before.live
+        return replace(plan, target={**plan.target, "rollbackFrom": live.commit if live and live.commit else ""})
+
     def record(self, arm: Any, plan: Plan, result: "ApplyResult | None") -> Deployment | None:
         """Write the deployment record (None when there is nothing to record or it is already there)."""
         if not self.commit:
@@ -191,7 +199,7 @@ class Deployer:
             commit=self.commit, result=outcome, at=utc_now(), kind=self.kind, plan=plan_digest(plan),
             rendered=rendered, source=_source_digest(self.args.artifacts, self.commit, self.dirty),
             overrides=file_digest(overrides_text), resources=len(self.desired.state), writes=writes,
-            dirty=self.dirty, previous=(self.before.live.commit if self.kind == "rollback" and self.before.live else ""),
+            dirty=self.dirty, previous=self._previous(plan),
             verified_in=self.verified_in, build=build_id(self.context.environ),
         )
         try:
@@ -207,6 +215,15 @@ class Deployer:
             with open(markdown, "a", encoding="utf-8") as handle:
                 handle.write(summary_markdown(arm.service_name, before, record))
         return record
+
+    def _previous(self, plan: Plan) -> str:
+        """For a rollback, the commit that was live before (a saved plan names the one it saw)."""
+        if self.kind != "rollback":
+            return ""
+        saved = plan.target.get("rollbackFrom")
+        if saved:
+            return str(saved)
+        return self.before.live.commit if self.before.live else ""
 
     @property
     def desired_overrides(self) -> str | None:

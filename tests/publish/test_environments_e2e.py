@@ -205,6 +205,20 @@ def test_apply_of_a_saved_plan_records_and_status_needs_no_secret(world: World, 
     with make_arm(world.prod) as arm:
         record = read_records(arm).latest
     assert record is not None and (record.kind, record.commit, record.result) == ("apply", commit, "ok")
+    # a reviewed rollback: plan --to-commit, then apply the saved plan
+    policy = world.artifacts / "apis" / "conference-api" / "policy.xml"
+    original = policy.read_text()
+    policy.write_text(original.replace("<base />", '<base />\n    <set-header name="X-B" exists-action="override"><value>b</value></set-header>', 1))
+    commit_b = _commit(world.repo, "B")
+    assert world.publish("prod") == 0
+    assert main(["plan", "--artifacts", str(world.artifacts), "--overrides", overrides, "--to-commit", commit,
+                 "--out", str(plan_file)], environ) == 0
+    assert [a["kind"] for a in json.loads(plan_file.read_text())["puts"]] == ["api-policy"]
+    assert main(["apply", str(plan_file), "--artifacts", str(world.artifacts), "--overrides", overrides], environ) == 0
+    with make_arm(world.prod) as arm:
+        record = read_records(arm).latest
+        assert "X-B" not in arm.get("apis/conference-api/policies/policy", params={"format": "rawxml"}).body["properties"]["value"]
+    assert record is not None and (record.kind, record.commit, record.previous) == ("rollback", commit, commit_b)
     # a drift check runs without the secrets a publish needs (secret values are never compared)
     world.env.pop("CONFERENCE_KEY")
     code, reports = _status(world, capsys, "prod")
