@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import quote
 
 from .model import State, canonical_json
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "Deployment", "Records", "TAG_LIVE", "TAG_RUN", "HISTORY", "read_records", "write_record",
-    "body_digests", "rendered_digest", "plan_digest", "file_digest", "run_url", "utc_now", "build_id",
+    "body_digests", "rendered_digest", "plan_digest", "file_digest", "run_url", "utc_now", "build_id", "describe",
 ]
 
 TAG_LIVE = "apiops-live"
@@ -249,7 +249,3 @@ def describe(record: Deployment | None) -> str:
     commit = record.commit[:12] if record.commit else "(no commit)"
     dirty = "+local changes" if record.dirty else ""
     return f"{commit}{dirty} ({record.kind} {record.result}, {record.at or 'time unknown'})"
-
-
-def superseded(records: Iterable[Deployment], commit: str) -> bool:
-    return any(r.commit == commit for r in records)

@@ -90,6 +90,7 @@ class Deployer:
     @classmethod
     def start(cls, args: argparse.Namespace, context: "Context", desired: "Desired", *, kind: str = "publish") -> "Deployer":
         """Work out the commit being deployed and check ``--require-live-in`` (reads only)."""
+        commit: str | None
         if desired.commit:
             commit, dirty = desired.commit, False
         else:

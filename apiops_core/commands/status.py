@@ -111,7 +111,7 @@ def environment_status(environment: "Environment", args: argparse.Namespace, con
     report["drift"] = action_items(plan, {"create": "missing", "update": "changed", "delete": "unmanaged"})
     not_landed = latest is not None and not latest.live
     report["status"] = "drift" if report["drift"] or not_landed or live.dirty else "in-sync"
-    if not_landed:
+    if latest is not None and not_landed:
         report["note"] = f"the latest publish ({latest.commit[:12]}, {latest.at}) was {latest.result}: not live"
     elif live.dirty:
         report["note"] = "the live publish had uncommitted changes: the instance may differ from its commit"

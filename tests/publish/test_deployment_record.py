@@ -14,7 +14,7 @@ import pytest
 from apiops_core.apply import ApplyResult
 from apiops_core.commands.promotion import Deployer
 from apiops_core.commands.plan import Desired
-from apiops_core.deployments import (HISTORY, MAX_TAGS, TAG_LIVE, TAG_RUN, Deployment, read_records, rendered_digest,
+from apiops_core.deployments import (HISTORY, MAX_TAGS, Deployment, read_records, rendered_digest,
                                      run_url, write_record)
 from apiops_core.environments import resolve_environment
 from apiops_core.errors import ConfigError
