@@ -73,3 +73,11 @@ def test_tags_beyond_arm_limits_are_refused(emu: Emulator, tags: object) -> None
 def test_tags_must_be_an_object(emu: Emulator) -> None:
     response = session(emu).patch(f"{emu.service_url}?{V}", json={"tags": ["not", "a", "map"]})
     assert response.status_code == 400
+
+
+def test_service_tags_survive_a_restart_with_a_state_file(tmp_path) -> None:
+    state = str(tmp_path / "state.sqlite")
+    with Emulator(state_file=state) as first:
+        assert session(first).patch(f"{first.service_url}?{V}", json={"tags": {"apiops-live": "c=abc"}}).status_code == 200
+    with Emulator(state_file=state) as second:
+        assert session(second).get(f"{second.service_url}?{V}").json()["tags"] == {"apiops-live": "c=abc"}
