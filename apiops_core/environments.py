@@ -14,7 +14,7 @@ The file holds exactly what the publisher is given as options::
     caBundle: …                             # optional
 
 An environment named on the command line is either such a file or a bare name, looked up as
-``<--environments folder>/<name>.yaml`` (default folder ``environments``). Values missing from the
+``<--environments-folder>/<name>.yaml`` (default folder ``environments``). Values missing from the
 file fall back to the usual environment variables (``AZURE_SUBSCRIPTION_ID`` …), and every
 ``{#TOKEN#}`` is filled from the environment like in an override file.
 """

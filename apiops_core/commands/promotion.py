@@ -35,8 +35,9 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
                              "of what the live commit has and REV lacks (behind --max-deletions, default 0)")
     parser.add_argument("--require-live-in", metavar="ENV",
                         help="refuse, before any write, unless the commit being published is live in this environment "
-                             "(an environment file or a name under --environments)")
-    parser.add_argument("--environments", metavar="FOLDER", help="where environment names are looked up (default environments)")
+                             "(an environment file or a name under --environments-folder)")
+    parser.add_argument("--environments-folder", dest="environments_folder", metavar="FOLDER",
+                        help="where environment names are looked up (default environments)")
 
 
 def desired_revision(args: argparse.Namespace) -> str | None:
@@ -106,7 +107,7 @@ class Deployer:
     def _require_live_in(self, spec: str) -> str:
         from ..environments import resolve_environment
 
-        environment = resolve_environment(spec, self.context.environ, getattr(self.args, "environments", None))
+        environment = resolve_environment(spec, self.context.environ, getattr(self.args, "environments_folder", None))
         if not self.commit:
             raise GuardError(f"--require-live-in {environment.name}: the artifacts folder is not in Git, so no commit "
                              "can be compared; nothing was published")

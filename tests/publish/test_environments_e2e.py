@@ -64,7 +64,7 @@ class World:
     def publish(self, name: str, *extra: str) -> int:
         emu = self.dev if name == "dev" else self.prod
         argv = ["publish", "--artifacts", str(self.artifacts), "--overrides", str(self.repo / f"configuration.{name}.yaml"),
-                "--yes", "--environments", str(self.repo / "environments"), *extra]
+                "--yes", "--environments-folder", str(self.repo / "environments"), *extra]
         return main(argv, {**emu.environment(), **self.env})
 
 
