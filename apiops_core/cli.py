@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("publish", "plan and apply in one go (--dry-run prints the plan only)"),
     "lint": ("lint", "validate an artifacts folder: specifications, policies, references, best practices"),
     "diff": ("diff", "breaking-change report between a Git revision and the working tree"),
+    "status": ("status", "which commit is live in each environment, how far behind, and drift (exit 2 on drift)"),
+    "compare": ("compare", "what differs between two environments beyond their declared overrides"),
     "pr": ("pr", "push extracted changes to a branch and open or update the pull request"),
     "pr-comment": ("pr_comment", "post a plan on the pull request of this build (one thread, updated on re-runs)"),
     "emulator": ("emulator", "run the local APIM management-plane emulator"),

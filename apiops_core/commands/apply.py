@@ -107,7 +107,12 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     arm = context.make_arm(args, service_name=desired.service_name or plan.target.get("service"))
     if plan.target.get("service") and plan.target["service"].casefold() != arm.service_name.casefold():
         raise ConfigError(f"the plan was made for {plan.target['service']!r}, not {arm.service_name!r}")
+    from .promotion import Deployer
+
+    deployer = Deployer.start(args, context, desired, kind="rollback" if "rollbackFrom" in plan.target else "apply")
     with arm:
         check_target(arm)  # a plan for a missing instance stops before its first write
+        deployer.read_before(arm)
         result = apply_plan(arm, plan, desired.state, force=args.force, progress=show_progress(context, len(plan.actions)))
+        deployer.record(arm, plan, result)
     return report(result, context, args.result)

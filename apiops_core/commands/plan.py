@@ -63,6 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--creator", action="store_true", help="plan the puts only")
     parser.add_argument("--terminator", action="store_true", help="plan the deletes only")
     parser.add_argument("--out", metavar="PLAN.json", help="save the plan (an existing file's other half is kept)")
+    parser.add_argument("--to-commit", metavar="REV",
+                        help="plan a rollback to this commit's tree (docs/ENVIRONMENTS.md); apply records it as one")
 
 
 # -- desired state -----------------------------------------------------------------------------
@@ -460,7 +462,9 @@ def run(args: argparse.Namespace, context: "Context") -> int:
 
     creator = args.creator or not args.terminator
     terminator = args.terminator or not args.creator
-    desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None,
+    from .promotion import Deployer, desired_revision
+
+    desired = load_desired(args.artifacts, args.overrides, context.environ, commit=desired_revision(args),
                            selection=selection_from_args(args))
     arm = connect(args, context, desired)
     with arm:
@@ -468,6 +472,8 @@ def run(args: argparse.Namespace, context: "Context") -> int:
             arm, desired, artifacts=args.artifacts, since=args.since, creator=creator, terminator=terminator,
             prune=args.prune, max_deletions=args.max_deletions, config_path=args.config, log=context.log,
         )
+        if args.to_commit:
+            plan = Deployer.start(args, context, desired).rollback_plan(arm, plan, terminator=terminator)
     if args.out:
         existing = _load_plan_file(Path(args.out))
         if existing is not None and not (creator and terminator):

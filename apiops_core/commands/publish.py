@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--force", action="store_true", help="(kept for symmetry with apply; publish plans and applies at once)")
+    from .promotion import add_publish_arguments
+
+    add_publish_arguments(parser)
 
 
 def confirm(context: "Context", *, ask: Callable[[str], str] = input, interactive: bool | None = None) -> bool:
@@ -46,16 +49,20 @@ def confirm(context: "Context", *, ask: Callable[[str], str] = input, interactiv
 def run(args: argparse.Namespace, context: "Context") -> int:
     from ..apply import apply_plan
     from ..render import plan_markdown, plan_text
+    from .promotion import Deployer, desired_revision
 
-    desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None,
+    desired = load_desired(args.artifacts, args.overrides, context.environ, commit=desired_revision(args),
                            selection=selection_from_args(args))
+    deployer = Deployer.start(args, context, desired)  # --require-live-in: checked before anything is written
     arm = connect(args, context, desired)
     with arm:
+        deployer.read_before(arm)
         plan = make_plan(
             arm, desired, artifacts=args.artifacts, since=args.since, creator=True,
             terminator=bool(args.since or args.prune), prune=args.prune, max_deletions=args.max_deletions,
             config_path=args.config, log=context.log,
         )
+        plan = deployer.rollback_deletes(plan)
         context.stdout(plan_text(plan))
         if args.markdown:
             Path(args.markdown).write_text(plan_markdown(plan), encoding="utf-8")
@@ -64,10 +71,13 @@ def run(args: argparse.Namespace, context: "Context") -> int:
                                        "planned_deletes": len(plan.deletes)})
             if args.dry_run:
                 context.stdout("Dry run: nothing was changed.")
+            else:
+                deployer.record(arm, plan, None)
             return EXIT_OK
         if not args.yes and not confirm(context):
             context.stdout("Not applied.")
             return EXIT_OK
         # the plan was made moments ago from this very state: fingerprints hold; ETags were just read
         result = apply_plan(arm, plan, desired.state, force=True, progress=show_progress(context, len(plan.actions)))
+        deployer.record(arm, plan, result)
     return report(result, context, args.result)

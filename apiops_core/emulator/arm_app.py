@@ -18,7 +18,14 @@ from .handlers import build_handlers
 from .http import Request, Response
 from .knobs import FaultInjector, Stats, Throttle
 from .locate import Target
-from .service import check_name_availability, resource_group_body, resources_list, service_body, subscription_body
+from .service import (
+    check_name_availability,
+    current_service_body,
+    resource_group_body,
+    resources_list,
+    subscription_body,
+    update_service,
+)
 from .versions import delete_is_long_running
 
 _API_VERSION = re.compile(r"^20\d\d-\d\d-\d\d(-preview)?$")
@@ -139,12 +146,26 @@ class ArmApp:
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
 
     def _service(self, request: Request) -> Response:
+        """GET/HEAD, and the long-running PATCH (ApiManagementService_Update) and PUT of the service,
+        which finish at once (200, provisioningState Succeeded) like the emulator's other LROs."""
+        store, service = self.env.store, self.env.service
+        if request.method in ("PATCH", "PUT"):
+            try:
+                payload = request.json()
+            except ValueError:
+                payload = None
+            try:
+                body, etag = update_service(store, service, payload, replace=request.method == "PUT")
+            except ValueError as error:
+                code, message = error.args
+                raise ArmError(400, code, message) from None
+            return Response.json_body(200, body, {"ETag": etag})
         if request.method not in ("GET", "HEAD"):
-            raise ArmError(405, "MethodNotAllowed", "The emulated service resource is read-only.")
-        etag = '"service-etag"'
+            raise ArmError(405, "MethodNotAllowed", f"{request.method} is not supported on the service resource.")
+        body, etag = current_service_body(store, service)
         if request.method == "HEAD":
             return Response.empty(200, {"ETag": etag})
-        return Response.json_body(200, service_body(self.env.service, etag), {"ETag": etag})
+        return Response.json_body(200, body, {"ETag": etag})
 
     def _subscription(self, request: Request, sub: str) -> Response:
         """``GET /subscriptions/{s}`` (Microsoft.Resources ``Subscriptions_Get``, any api-version):
@@ -175,7 +196,7 @@ class ArmApp:
     def _list_services(self, request: Request) -> Response:
         if request.method != "GET":
             raise ArmError(405, "MethodNotAllowed", "Only GET is supported on the service collection.")
-        return Response.json_body(200, {"value": [service_body(self.env.service, '"service-etag"')], "nextLink": None})
+        return Response.json_body(200, {"value": [current_service_body(self.env.store, self.env.service)[0]], "nextLink": None})
 
     def apply(self, method: str, relative_path: str, body: dict[str, Any] | None, base_url: str) -> Response:
         """Apply one service-relative request (seeding, test setup) through normal handling."""

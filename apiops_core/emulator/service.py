@@ -130,3 +130,87 @@ def resources_list(service: ServiceInfo, request: Request) -> dict[str, Any]:
         if match and match.group(1).lower() != str(item[key]).lower():
             return {"value": []}
     return {"value": [item]}
+
+
+# -- updates of the service resource (ApiManagementService_Update / _CreateOrUpdate) -----------
+#
+# The spec (apimdeployment.json, 2024-05-01) makes both long-running: PATCH answers 200 or 202,
+# PUT 200 or 201. Like the emulator's other long-running writes, they finish at once and answer
+# 200 with ``provisioningState: Succeeded``. Only what a client can change without re-provisioning
+# is kept: ``tags`` (ARM replaces the whole set when a request carries it) and the simple
+# properties below; anything else in ``properties`` is accepted and ignored, as a SKU change or
+# a new region would be applied by a long provisioning the emulator does not model.
+
+SERVICE_COLLECTION = "$service"      # never a real collection name (those are spec path segments)
+_MUTABLE = ("publisherEmail", "publisherName", "notificationSenderEmail", "customProperties",
+            "apiVersionConstraint", "publicNetworkAccess", "disableGateway")
+#: ARM's documented tag limits (Azure Resource Manager, "Use tags to organize your Azure resources")
+MAX_TAGS, MAX_TAG_NAME, MAX_TAG_VALUE = 50, 512, 256
+_BAD_TAG_CHARS = set("<>%&\\?/")
+
+
+def service_state(store: Store) -> Entity | None:
+    """What updates changed on the service (tags, properties), with its current ETag."""
+    return store.get(SERVICE_COLLECTION, "service")
+
+
+def current_service_body(store: Store, service: ServiceInfo) -> tuple[dict[str, Any], str]:
+    """The service as GET returns it now: the fixed body with the stored updates applied."""
+    state = service_state(store)
+    etag = state.etag if state is not None else '"service-etag"'
+    body = service_body(service, etag)
+    if state is not None:
+        body["tags"] = dict(state.properties.get("tags") or {})
+        body["properties"].update(state.properties.get("properties") or {})
+    return body, etag
+
+
+def validate_tags(tags: Any) -> str | None:
+    """ARM's check of a ``tags`` object; the error message, or None when it is acceptable."""
+    if not isinstance(tags, dict):
+        return "The 'tags' property must be an object of string names to string values."
+    if len(tags) > MAX_TAGS:
+        return f"The resource has {len(tags)} tags; at most {MAX_TAGS} are allowed."
+    for name, value in tags.items():
+        if not isinstance(value, str) and value is not None:
+            return f"The value of tag '{name}' must be a string."
+        if not name or len(name) > MAX_TAG_NAME or set(name) & _BAD_TAG_CHARS:
+            return f"The tag name '{name}' is invalid (1-{MAX_TAG_NAME} characters, none of < > % & \\ ? /)."
+        if value is not None and len(value) > MAX_TAG_VALUE:
+            return f"The value of tag '{name}' is longer than {MAX_TAG_VALUE} characters."
+    return None
+
+
+def update_service(store: Store, service: ServiceInfo, payload: Any, *, replace: bool) -> tuple[dict[str, Any], str]:
+    """Apply a PATCH (``replace=False``) or PUT (``replace=True``) to the service; returns the new body.
+
+    Raises ``ValueError(code, message)`` for a request ARM would refuse with 400.
+    """
+    if not isinstance(payload, dict):
+        raise ValueError("InvalidRequestContent", "The request content was invalid and could not be deserialized.")
+    properties = payload.get("properties")
+    if properties is not None and not isinstance(properties, dict):
+        raise ValueError("InvalidRequestContent", "The 'properties' member must be an object.")
+    if replace:
+        missing = [name for name, present in (
+            ("location", bool(payload.get("location"))), ("sku", isinstance(payload.get("sku"), dict)),
+            ("properties.publisherEmail", bool((properties or {}).get("publisherEmail"))),
+            ("properties.publisherName", bool((properties or {}).get("publisherName"))),
+        ) if not present]
+        if missing:
+            raise ValueError("ValidationError", "Missing required properties: " + ", ".join(missing) + ".")
+    state = service_state(store)
+    kept = dict(state.properties) if state is not None else {}
+    if "tags" in payload or replace:
+        tags = payload.get("tags") or {}
+        problem = validate_tags(tags)
+        if problem:
+            raise ValueError("InvalidTag", problem)
+        kept["tags"] = {name: value for name, value in tags.items() if value is not None}
+    changed = dict(kept.get("properties") or {})
+    for name in _MUTABLE:
+        if properties and name in properties:
+            changed[name] = properties[name]
+    kept["properties"] = changed
+    store.put(SERVICE_COLLECTION, Entity("service", kept, store.new_etag()))
+    return current_service_body(store, service)

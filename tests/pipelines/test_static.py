@@ -19,7 +19,8 @@ ALL_FILES = pm.pipeline_files() + pm.template_files()
 CATALOG = pm.task_catalog()
 
 #: Built-in tasks our pipelines may use (anything else is a typo or an undocumented dependency).
-BUILT_IN_TASKS = {"UsePythonVersion@0", "PublishTestResults@2", "PublishPipelineArtifact@1", "DownloadPipelineArtifact@2"}
+BUILT_IN_TASKS = {"UsePythonVersion@0", "PublishTestResults@2", "PublishPipelineArtifact@1", "DownloadPipelineArtifact@2",
+                  "AzureCLI@2"}  # drift.yml: a token from a read-only service connection for `apiops status`
 
 #: ``$(...)`` macros our files may use: predefined variables and what our tasks set.
 KNOWN_MACROS = {

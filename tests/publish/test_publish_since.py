@@ -75,7 +75,8 @@ def test_since_publishes_every_commit_of_the_range_then_one_file_is_one_write(de
         _commit(repo, "four")
         emu.reset_stats()
         assert run_cli(emu, "publish", "--artifacts", str(artifacts), "--since", "HEAD~1", "--yes") == 0
-        assert writes(emu) == 1
+        # the policy, and the deployment record (one PATCH of the service's tags) naming the new commit
+        assert writes(emu) == 2 and emu.stats()["requests"]["PATCH"] == 1
         # the same range again: puts the same content (no instance comparison in --since mode) = 1 write
         emu.reset_stats()
         assert run_cli(emu, "publish", "--artifacts", str(artifacts), "--since", "HEAD~1", "--dry-run") == 0
