@@ -44,6 +44,15 @@ KIND_MODELS: dict[str, tuple[str, ...]] = {
     "tag-product": ("TagProductLinkContract",),
     "product-api": ("ProductApiLinkContract",),
     "product-group": ("ProductGroupLinkContract",),
+    "certificate": ("CertificateContract", "CertificateCreateOrUpdateParameters"),
+    "authorization-server": ("AuthorizationServerContract",),
+    "openid-connect-provider": ("OpenidConnectProviderContract",),
+    "identity-provider": ("IdentityProviderContract", "IdentityProviderCreateContract"),
+    "documentation": ("DocumentationContract",),
+    "policy-restriction": ("PolicyRestrictionContract",),
+    "api-wiki": ("WikiContract",),
+    "product-wiki": ("WikiContract",),
+    "api-resolver": ("ResolverContract",),
 }
 
 _SCALARS = {
