@@ -186,7 +186,7 @@ class CollectionProgress:
 
     collection: str  # as users know it: ``apis``, ``workspaces/team-a/named values``
     done: int
-    total: int
+    total: int  # -1 while the collection is being listed (a large one takes pages, i.e. seconds)
 
 
 def _is_revision(name: str) -> bool:
@@ -310,8 +310,13 @@ class _Reader:
             return self.singleton_policy(ResourceKey(row.name, (), workspace))
         path = fill(row.collection_template(workspace), (), workspace)
         scope_path = f"workspaces/{workspace}" if workspace else None
+        scope = f"workspaces/{workspace}/" if workspace else ""
+        if self.progress is not None:
+            self.progress(CollectionProgress(f"{scope}{_folder(row)}", 0, -1))
         items = self.list_or_skip(path, root=True, row=row, parent_path=scope_path)
         if items is None:
+            if self.progress is not None:
+                self.progress(CollectionProgress(f"{scope}{_folder(row)}", 0, 0))
             return []
         chosen: list[tuple[ResourceKey, dict[str, Any]]] = []
         for item in items:
@@ -325,11 +330,12 @@ class _Reader:
             key = ResourceKey(row.name, (name,), workspace)
             if self.selects(key, item):
                 chosen.append((key, item))
-        scope = f"workspaces/{workspace}/" if workspace else ""
         if chosen:
             self.started(f"{scope}{_folder(row)}", len(chosen))
         else:  # empty collections are noise at the default level (a workspace has a dozen)
             _LOG.debug("extracting %s%s (0)", scope, _folder(row))
+            if self.progress is not None:
+                self.progress(CollectionProgress(f"{scope}{_folder(row)}", 0, 0))
         return self.read_items(row, chosen, collection=f"{scope}{_folder(row)}")
 
     def singleton_policy(self, key: ResourceKey) -> list[Resource]:

@@ -81,12 +81,15 @@ class _Collections:
         self.counts[event.collection] = (max(done, event.done), event.total)
 
     def totals(self) -> tuple[int, int]:
-        return sum(d for d, _ in self.counts.values()), sum(t for _, t in self.counts.values())
+        return sum(d for d, t in self.counts.values() if t > 0), sum(t for _, t in self.counts.values() if t > 0)
+
+    def non_empty(self) -> int:
+        return sum(1 for _, t in self.counts.values() if t > 0)
 
     def open(self, limit: int = 4) -> str:
-        """The collections not finished yet, in name order: ``apis 412/1000, products 3/20``."""
-        pending = sorted((name, d, t) for name, (d, t) in self.counts.items() if d < t)
-        text = ", ".join(f"{name} {d}/{t}" for name, d, t in pending[:limit])
+        """The collections not finished yet, in name order: ``apis (listing), products 3/20``."""
+        pending = sorted((name, d, t) for name, (d, t) in self.counts.items() if d < t or t < 0)
+        text = ", ".join(f"{name} (listing)" if t < 0 else f"{name} {d}/{t}" for name, d, t in pending[:limit])
         return text + (f" and {len(pending) - limit} more" if len(pending) > limit else "")
 
 
@@ -172,7 +175,7 @@ class Display:
                 yield on_event
         done, total = collections.totals()
         self._say("%s: done in %.1f s (%d item(s) in %d collection(s)%s)", what, self.clock() - started, done,
-                  len(collections.counts), arm_calls())
+                  collections.non_empty(), arm_calls())
 
     # -- applying a plan ---------------------------------------------------------------------
     @contextmanager

@@ -57,10 +57,13 @@ def test_plain_reading_lists_open_collections_in_name_order(log: tuple[logging.L
     logger, handler = log
     display = Display(logger, tty=False, interval=0.0)
     with display.reading("reading") as progress:
+        progress(CollectionProgress("loggers", 0, -1))  # being listed
+        progress(CollectionProgress("groups", 0, 0))  # empty: neither open nor counted
         for name in ("tags", "apis", "backends"):
             progress(CollectionProgress(name, 1, 3))
     statuses = [text for _, text, _ in handler.lines if "(reading " in text]
-    assert statuses[-1].endswith("(reading apis 1/3, backends 1/3, tags 1/3)")
+    assert statuses[-1].endswith("(reading apis 1/3, backends 1/3, loggers (listing), tags 1/3)")
+    assert "(3 item(s) in 3 collection(s))" in handler.lines[-1][1]
 
 
 def _action(name: str) -> Action:
