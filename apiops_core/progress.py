@@ -118,10 +118,15 @@ class Display:
     def _bars(self, *columns: Any) -> Any:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.table import Column
 
         console = self.console or Console(stderr=True)
-        return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        *columns, TimeElapsedColumn(), console=console, transient=True)
+        # one line whatever the terminal width: the description gives way (ellipsis), nothing wraps
+        return Progress(SpinnerColumn(), TextColumn("{task.description}", table_column=Column(
+                            no_wrap=True, overflow="ellipsis", ratio=1)),
+                        BarColumn(bar_width=16), MofNCompleteColumn(table_column=Column(no_wrap=True)),
+                        *columns, TimeElapsedColumn(table_column=Column(no_wrap=True)), console=console,
+                        transient=True, expand=True)
 
     # -- reading an instance -----------------------------------------------------------------
     @contextmanager
@@ -145,11 +150,13 @@ class Display:
             from rich.progress import ProgressColumn
             from rich.text import Text
 
+            from rich.table import Column
+
             class _Calls(ProgressColumn):
                 def render(self, task: Any) -> Text:  # noqa: ARG002 - rich's signature
-                    return Text(arm_calls().lstrip(", "))
+                    return Text(arm_calls().lstrip(", "), no_wrap=True)
 
-            bars = self._bars(_Calls())
+            bars = self._bars(_Calls(table_column=Column(no_wrap=True)))
             task = bars.add_task(what, total=None)
 
             def on_event(event: "CollectionProgress") -> None:

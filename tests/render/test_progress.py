@@ -108,3 +108,19 @@ def test_terminal_shows_bars_and_still_logs_outcomes(log: tuple[logging.Logger, 
     texts = [text for _, text, _ in handler.lines]
     assert "✓ put tag a" in texts and "✓ put tag b" in texts
     assert not any(text.startswith("applied ") for text in texts)  # the bar replaces the percentage lines
+
+
+def test_a_bar_stays_one_line_on_a_narrow_terminal(log: tuple[logging.Logger, _Lines]) -> None:
+    import re
+
+    from rich.console import Console
+
+    logger, _ = log
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=72)
+    bars = Display(logger, tty=True, console=console)._bars()
+    bars.add_task("planning against a-long-instance-name: apis 412/1000, workspaces/team-a/named values (listing)",
+                  total=1000, completed=412)
+    console.print(bars.make_tasks_table(bars.tasks))
+    lines = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue()).splitlines()
+    assert len(lines) == 1 and len(lines[0]) <= 72 and "412/1000" in lines[0], lines
