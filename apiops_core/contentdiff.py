@@ -115,7 +115,8 @@ def spec_diff_lines(old_sig: Any, new_sig: Any, *, limit: int = CONTENT_LIMIT) -
     changed_schemas = [k for k in schema_names if old_schemas.get(k) != new_schemas.get(k)]
     if not (added or removed or changed or changed_schemas):
         return []
-    lines = [f"~ specification: {len(added)} operation(s) added, {len(removed)} removed, {len(changed)} changed"]
+    schemas = f"; {len(changed_schemas)} schema(s) changed" if changed_schemas else ""
+    lines = [f"~ specification: {len(added)} operation(s) added, {len(removed)} removed, {len(changed)} changed{schemas}"]
     body: list[str] = [f"  + {op}" for op in added] + [f"  - {op}" for op in removed]
     for op in changed:
         body.append(f"  ~ {op}")
