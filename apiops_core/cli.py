@@ -52,6 +52,8 @@ class Context:
     color: bool = False
     #: stderr is a terminal: progress bars instead of periodic plain lines
     tty: bool = False
+    #: the user refused colour (--no-color, NO_COLOR): progress bars are drawn without it too
+    no_color: bool = False
 
     def env(self, name: str, default: str | None = None) -> str | None:
         value = self.environ.get(name)
@@ -207,8 +209,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     log = _configure_logging(bool(getattr(args, "verbose", False)), bool(getattr(args, "quiet", False)))
     env = dict(os.environ if environ is None else environ)
     no_color = bool(getattr(args, "no_color", False))
+    refused = no_color or "NO_COLOR" in env
     context = Context(environ=env, log=log, color=color_wanted(no_color, env, sys.stdout),
-                      tty=color_wanted(False, {k: v for k, v in env.items() if k != "NO_COLOR"}, sys.stderr))
+                      tty=color_wanted(False, {k: v for k, v in env.items() if k != "NO_COLOR"}, sys.stderr),
+                      no_color=refused)
     try:
         return int(modules[args.command].run(args, context))  # type: ignore[attr-defined]
     except ApiOpsError as error:

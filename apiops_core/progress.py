@@ -97,11 +97,12 @@ class Display:
     """A command's progress display (stderr): bars on a terminal, periodic plain lines otherwise."""
 
     def __init__(self, log: logging.Logger, *, tty: bool = False, interval: float = INTERVAL,
-                 console: Any = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 console: Any = None, clock: Callable[[], float] = time.monotonic, no_color: bool = False) -> None:
         self.log = log
         self.interval = interval
         self.clock = clock
         self.console = console
+        self.no_color = no_color
         self.rich = tty and _rich_available() and log.isEnabledFor(logging.INFO)
         self._lock = threading.Lock()
         self._last = clock()
@@ -120,7 +121,7 @@ class Display:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
         from rich.table import Column
 
-        console = self.console or Console(stderr=True)
+        console = self.console or Console(stderr=True, no_color=self.no_color)
         # one line whatever the terminal width: the description gives way (ellipsis), nothing wraps
         return Progress(SpinnerColumn(), TextColumn("{task.description}", table_column=Column(
                             no_wrap=True, overflow="ellipsis", ratio=1)),

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     artifacts = workdir / "artifacts"
     say = context.stdout
-    show = Display(context.log, tty=context.tty)
+    show = Display(context.log, tty=context.tty, no_color=context.no_color)
     with Emulator(seed="demo") as emu:
         say(f"1. Emulator with the demo instance at {emu.url}")
         with ArmClient(emu.url, StaticTokenCredential(emu.token), emu.subscription_id, emu.resource_group,

@@ -116,7 +116,7 @@ def run(args: argparse.Namespace, context: Context) -> int:
     arm = context.make_arm(args)
     try:
         check_target(arm)  # a wrong name must not read as an empty instance
-        with Display(context.log, tty=context.tty).reading(f"reading {arm.service_name}",
+        with Display(context.log, tty=context.tty, no_color=context.no_color).reading(f"reading {arm.service_name}",
                                                           lambda: arm.stats.requests) as progress:
             result = extract(arm, Path(output), config, spec_format=spec_format, progress=progress,
                              before_write=guard.hook(output))

@@ -85,7 +85,7 @@ def display(context: "Context") -> Any:
     """The command's progress display (bars on a terminal, plain periodic lines otherwise)."""
     from ..progress import Display
 
-    return Display(context.log, tty=context.tty)
+    return Display(context.log, tty=context.tty, no_color=context.no_color)
 
 
 # -- desired state -----------------------------------------------------------------------------

@@ -112,3 +112,36 @@ def test_extract_reports_each_top_level_collection_item_by_item(emu: Emulator, t
         assert sorted(e.done for e in seen) == list(range(total + 1)), name  # then one event per item
     assert totals["apis"] > 1 and totals["workspaces"] == 1
     assert result.resources > sum(totals.values())  # an item's children are part of the item
+
+
+class _Tty:
+    """A terminal stand-in for sys.stdout: collects text, says it is a TTY."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("extra, env, coloured", [
+    ((), {}, True),
+    (("--no-color",), {}, False),  # after the sub-command
+    ((), {"NO_COLOR": "1"}, False),
+    ((), {"TF_BUILD": "True"}, False),  # Azure Pipelines
+])
+def test_plan_is_coloured_on_a_terminal_only(emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch,
+                                             extra: tuple[str, ...], env: dict[str, str], coloured: bool) -> None:
+    _change(tree)
+    screen = _Tty()
+    monkeypatch.setattr("sys.stdout", screen)
+    assert main(["plan", "--artifacts", str(tree), *extra], {**emu.environment(), **env}) == 0
+    assert "Plan: 0 to create, 1 to update, 0 to delete." in screen.text.replace("\x1b[1m", "").replace("\x1b[0m", "")
+    assert ("\x1b[" in screen.text) is coloured
