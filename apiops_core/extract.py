@@ -663,7 +663,8 @@ def extract(
         counts=counts,
         output=str(output),
     )
-    _LOG.info(
+    _LOG.log(
+        logging.INFO if progress is None else logging.DEBUG,  # a display reports the reading itself
         "extracted %d resources: %d files written, %d deleted, %d unchanged (%d ARM calls)",
         result.resources,
         len(result.written),

@@ -101,8 +101,8 @@ def run(args: argparse.Namespace, context: "Context") -> int:
                 outcome = apply_plan(arm, plan, desired.state, progress=progress)
             after = emu.stats()["requests"]
             writes = sum(after[m] - before[m] for m in ("PUT", "PATCH", "DELETE"))
-            say(f"5. Published. {summary_line(result_summary(outcome), len(plan.actions))} "
-                f"The emulator counted {writes} write request(s).")
+            say(f"5. Published. {summary_line(result_summary(outcome), len(plan.actions))}\n"
+                f"   The emulator counted {writes} write request(s).")
             if not outcome.ok:
                 say("   publish failed; see the messages above")
                 return EXIT_FAILED

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -454,7 +455,8 @@ def _instance_plan(arm: Any, desired: Desired, creator: bool, terminator: bool, 
     from ..plan import plan_against_instance
 
     config = _extractor_config(config_path)
-    log.info("reading the instance %s ...", arm.service_name)
+    # the command's progress display announces the phase; without one this is the only sign of it
+    log.log(logging.DEBUG if progress is not None else logging.INFO, "reading the instance %s ...", arm.service_name)
     needed = None if (terminator and prune) else children_needed(desired.state)
     current = read_instance(arm, config, include_specifications=False, needed=needed, progress=progress)
     if creator:
