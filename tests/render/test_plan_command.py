@@ -140,8 +140,13 @@ class _Tty:
 def test_plan_is_coloured_on_a_terminal_only(emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch,
                                              extra: tuple[str, ...], env: dict[str, str], coloured: bool) -> None:
     _change(tree)
+    (tree.parent / "out").mkdir()
     screen = _Tty()
     monkeypatch.setattr("sys.stdout", screen)
-    assert main(["plan", "--artifacts", str(tree), *extra], {**emu.environment(), **env}) == 0
+    files = tree.parent / "out"
+    assert main(["plan", "--artifacts", str(tree), *extra, "--markdown", str(files / "plan.md"), "--out",
+                 str(files / "plan.json")], {**emu.environment(), **env}) == 0
     assert "Plan: 0 to create, 1 to update, 0 to delete." in screen.text.replace("\x1b[1m", "").replace("\x1b[0m", "")
     assert ("\x1b[" in screen.text) is coloured
+    for written in ("plan.md", "plan.json"):  # files never carry colour
+        assert "\x1b" not in (files / written).read_text(encoding="utf-8")
