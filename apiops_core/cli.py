@@ -130,7 +130,14 @@ def _global_options(*, top: bool) -> argparse.ArgumentParser:
 
 def color_wanted(no_color_flag: bool, environ: Mapping[str, str], stream: object) -> bool:
     """Colour only on a terminal, never with --no-color, NO_COLOR (no-color.org), TERM=dumb or in a pipeline."""
-    if no_color_flag or "NO_COLOR" in environ or environ.get("TERM") == "dumb" or environ.get("TF_BUILD"):
+    if no_color_flag or "NO_COLOR" in environ:
+        return False
+    return interactive(environ, stream)
+
+
+def interactive(environ: Mapping[str, str], stream: object) -> bool:
+    """``stream`` is a terminal a person watches: not a file or pipe, not TERM=dumb, not Azure Pipelines."""
+    if environ.get("TERM") == "dumb" or environ.get("TF_BUILD"):
         return False
     isatty = getattr(stream, "isatty", None)
     try:
@@ -211,7 +218,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     no_color = bool(getattr(args, "no_color", False))
     refused = no_color or "NO_COLOR" in env
     context = Context(environ=env, log=log, color=color_wanted(no_color, env, sys.stdout),
-                      tty=color_wanted(False, {k: v for k, v in env.items() if k != "NO_COLOR"}, sys.stderr),
+                      tty=interactive(env, sys.stderr),
                       no_color=refused)
     try:
         return int(modules[args.command].run(args, context))  # type: ignore[attr-defined]
