@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from .errors import ApiOpsError, ArtifactError, ConfigError, ReferenceError_
 
@@ -52,6 +52,12 @@ class Context:
     environ: Mapping[str, str]
     log: logging.Logger
     stdout: Callable[[str], None] = field(default=lambda text: print(text))
+    #: colour the text written with ``stdout`` (a terminal, no NO_COLOR / --no-color, not a pipeline)
+    color: bool = False
+    #: stderr is a terminal: progress bars instead of periodic plain lines
+    tty: bool = False
+    #: the user refused colour (--no-color, NO_COLOR): progress bars are drawn without it too
+    no_color: bool = False
 
     def env(self, name: str, default: str | None = None) -> str | None:
         value = self.environ.get(name)
@@ -105,10 +111,49 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--api-version", help="ARM api-version (env ARM_API_VERSION, default 2024-05-01)")
 
 
+def _global_options(*, top: bool) -> argparse.ArgumentParser:
+    """Options accepted before and after the sub-command (``apiops -v plan`` = ``apiops plan -v``).
+
+    The sub-commands' copies default to SUPPRESS, so a flag given before the sub-command is not
+    reset by the sub-parser's default; ``main`` reads them with ``getattr(args, name, False)``.
+    """
+    from . import __version__
+
+    common = argparse.ArgumentParser(add_help=False)
+    default: Any = False if top else argparse.SUPPRESS
+    group = common.add_argument_group("global options (before or after the command)")
+    group.add_argument("-v", "--verbose", action="store_true", default=default,
+                       help="show debug logging")
+    group.add_argument("-q", "--quiet", action="store_true", default=default,
+                       help="show warnings and errors only")
+    group.add_argument("--no-color", action="store_true", default=default,
+                       help="no colour even on a terminal (also: environment NO_COLOR set to anything)")
+    group.add_argument("--version", action="version", version=f"apiops {__version__}")
+    return common
+
+
+def color_wanted(no_color_flag: bool, environ: Mapping[str, str], stream: object) -> bool:
+    """Colour only on a terminal, never with --no-color, NO_COLOR (no-color.org), TERM=dumb or in a pipeline."""
+    if no_color_flag or "NO_COLOR" in environ:
+        return False
+    return interactive(environ, stream)
+
+
+def interactive(environ: Mapping[str, str], stream: object) -> bool:
+    """``stream`` is a terminal a person watches: not a file or pipe, not TERM=dumb, not Azure Pipelines."""
+    if environ.get("TERM") == "dumb" or environ.get("TF_BUILD"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
 def _build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
-    parser = argparse.ArgumentParser(prog="apiops", description="APIOps for Azure API Management")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show debug logging")
-    parser.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
+    parser = argparse.ArgumentParser(prog="apiops", description="APIOps for Azure API Management",
+                                     parents=[_global_options(top=True)])
+    sub_common = _global_options(top=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules: dict[str, object] = {}
     for name, (module_name, help_text) in COMMANDS.items():
@@ -118,7 +163,7 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
             if error.name != f"apiops_core.commands.{module_name}":
                 raise
             continue
-        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_parser = sub.add_parser(name, help=help_text, description=help_text, parents=[sub_common])
         module.add_arguments(command_parser)  # type: ignore[attr-defined]
         modules[name] = module
     return parser, modules
@@ -196,17 +241,26 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exit_:
-        return int(exit_.code or 0)
+        code = int(exit_.code or 0)
+        # --detailed-exitcode keeps 2 for "changes": any error is 1 then, a usage error included
+        return EXIT_FAILED if code and "--detailed-exitcode" in args_list else code
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
-    log = _configure_logging(args.verbose, args.quiet)
-    context = Context(environ=dict(os.environ if environ is None else environ), log=log)
-    with _quiet_azure_sdk(args.verbose):
+    log = _configure_logging(bool(getattr(args, "verbose", False)), bool(getattr(args, "quiet", False)))
+    env = dict(os.environ if environ is None else environ)
+    no_color = bool(getattr(args, "no_color", False))
+    refused = no_color or "NO_COLOR" in env
+    context = Context(environ=env, log=log, color=color_wanted(no_color, env, sys.stdout),
+                      tty=interactive(env, sys.stderr),
+                      no_color=refused)
+    with _quiet_azure_sdk(bool(getattr(args, "verbose", False))):
         try:
             return int(modules[args.command].run(args, context))  # type: ignore[attr-defined]
         except ApiOpsError as error:
             log.error("error: %s", error)
+            if getattr(args, "detailed_exitcode", False):
+                return EXIT_FAILED  # 2 means "changes" then (as terraform plan -detailed-exitcode)
             return EXIT_USAGE if isinstance(error, (ConfigError, ArtifactError, ReferenceError_)) else EXIT_FAILED
         except KeyboardInterrupt:
             log.error("interrupted")

@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "read_instance",
     "read_specifications",
+    "CollectionProgress",
     "extract",
     "ExtractResult",
     "SpecFormat",
@@ -177,6 +178,19 @@ def _folder(row: Kind) -> str:
     return row.arm_path.split("/")[0]
 
 
+@dataclass(frozen=True)
+class CollectionProgress:
+    """How far the reading of one collection is: ``done`` of ``total`` items (0 when it starts).
+
+    Given to a ``progress`` callback (``apiops_core.progress`` renders them in order, with bars
+    on a terminal), so a collection of 2,000 APIs shows movement while its items are read.
+    """
+
+    collection: str  # as users know it: ``apis``, ``workspaces/team-a/named values``
+    done: int
+    total: int  # -1 while the collection is being listed (a large one takes pages, i.e. seconds)
+
+
 def _is_revision(name: str) -> bool:
     return ";rev=" in name
 
@@ -194,7 +208,7 @@ class _Reader:
         config: Selector | None,
         spec: SpecFormat,
         include_specifications: bool,
-        progress: Callable[[str], None] | None,
+        progress: Callable[[CollectionProgress], None] | None,
         needed: Callable[[Kind, ResourceKey], bool] | None = None,
     ) -> None:
         self.arm = arm
@@ -205,12 +219,21 @@ class _Reader:
         self.progress = progress
         self._export_locks: dict[tuple[str, ...], threading.Lock] = {}
         self._guard = threading.Lock()
+        self._done: dict[str, int] = {}
 
     # -- helpers -----------------------------------------------------------------------------
-    def say(self, message: str) -> None:
-        _LOG.info("%s", message)
+    def started(self, collection: str, total: int) -> None:
+        """A collection with ``total`` chosen items is being read (logged at debug when a display shows it)."""
+        _LOG.log(logging.INFO if self.progress is None else logging.DEBUG, "extracting %s (%d)", collection, total)
         if self.progress is not None:
-            self.progress(message)
+            self.progress(CollectionProgress(collection, 0, total))
+
+    def item_done(self, collection: str, total: int) -> None:
+        if self.progress is None:
+            return
+        with self._guard:
+            done = self._done[collection] = self._done.get(collection, 0) + 1
+        self.progress(CollectionProgress(collection, done, total))
 
     def selects(self, key: ResourceKey, body: Mapping[str, Any] | None = None) -> bool:
         if self.config is None:
@@ -289,8 +312,13 @@ class _Reader:
             return self.singleton_policy(ResourceKey(row.name, (), workspace))
         path = fill(row.collection_template(workspace), (), workspace)
         scope_path = f"workspaces/{workspace}" if workspace else None
+        scope = f"workspaces/{workspace}/" if workspace else ""
+        if self.progress is not None:
+            self.progress(CollectionProgress(f"{scope}{_folder(row)}", 0, -1))
         items = self.list_or_skip(path, root=True, row=row, parent_path=scope_path)
         if items is None:
+            if self.progress is not None:
+                self.progress(CollectionProgress(f"{scope}{_folder(row)}", 0, 0))
             return []
         chosen: list[tuple[ResourceKey, dict[str, Any]]] = []
         for item in items:
@@ -304,12 +332,13 @@ class _Reader:
             key = ResourceKey(row.name, (name,), workspace)
             if self.selects(key, item):
                 chosen.append((key, item))
-        scope = f"workspaces/{workspace}/" if workspace else ""
         if chosen:
-            self.say(f"extracting {scope}{_folder(row)} ({len(chosen)})")
+            self.started(f"{scope}{_folder(row)}", len(chosen))
         else:  # empty collections are noise at the default level (a workspace has a dozen)
             _LOG.debug("extracting %s%s (0)", scope, _folder(row))
-        return self.read_items(row, chosen)
+            if self.progress is not None:
+                self.progress(CollectionProgress(f"{scope}{_folder(row)}", 0, 0))
+        return self.read_items(row, chosen, collection=f"{scope}{_folder(row)}")
 
     def singleton_policy(self, key: ResourceKey) -> list[Resource]:
         """The one policy of a scope (service, API, product...), when selected and present."""
@@ -318,10 +347,21 @@ class _Reader:
         resource = self.policy(key)
         return [resource] if resource else []
 
-    def read_items(self, row: Kind, chosen: list[tuple[ResourceKey, dict[str, Any]]]) -> list[Resource]:
-        """Every chosen list item with its children, concurrently under the client's bound."""
+    def read_items(
+        self, row: Kind, chosen: list[tuple[ResourceKey, dict[str, Any]]], collection: str | None = None
+    ) -> list[Resource]:
+        """Every chosen list item with its children, concurrently under the client's bound.
+
+        ``collection`` (root collections): each finished item is reported to ``progress``.
+        """
+        def one(pair: tuple[ResourceKey, dict[str, Any]]) -> list[Resource]:
+            resources = self.read_item(row, pair[0], pair[1])
+            if collection is not None:
+                self.item_done(collection, len(chosen))
+            return resources
+
         found: list[Resource] = []
-        for chunk in self.arm.map(lambda pair: self.read_item(row, pair[0], pair[1]), chosen):
+        for chunk in self.arm.map(one, chosen):
             found.extend(chunk)
         return found
 
@@ -535,16 +575,25 @@ def _drop_dangling_links(state: State) -> None:
 
 
 def read_specifications(
-    arm: "ArmClient", wanted: Mapping[ResourceKey, tuple[Mapping[str, Any], SpecFormat | None]]
+    arm: "ArmClient", wanted: Mapping[ResourceKey, tuple[Mapping[str, Any], SpecFormat | None]],
+    progress: Callable[[CollectionProgress], None] | None = None,
 ) -> list[Resource]:
     """Export the specifications of the given APIs (key → (API body, recipe)), concurrently.
 
     The publisher compares only the specifications its tree has, each in its file's format
     (a WADL file against a WADL export); SOAP APIs always export as WSDL, GraphQL as SDL.
     """
-    reader = _Reader(arm, None, spec_format_for(None), True, None)
+    reader = _Reader(arm, None, spec_format_for(None), True, progress)
     items = list(wanted.items())
-    found = arm.map(lambda item: reader.specification(item[0], item[1][0], item[1][1]), items)
+    if items:
+        reader.started("specifications", len(items))
+
+    def one(item: Any) -> Resource | None:
+        resource = reader.specification(item[0], item[1][0], item[1][1])
+        reader.item_done("specifications", len(items))
+        return resource
+
+    found = arm.map(one, items)
     return [resource for resource in found if resource is not None]
 
 
@@ -554,7 +603,7 @@ def read_instance(
     *,
     spec_format: str | None = DEFAULT_SPEC_FORMAT,
     include_specifications: bool = True,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[CollectionProgress], None] | None = None,
     needed: Callable[[Kind, ResourceKey], bool] | None = None,
 ) -> State:
     """Read the instance into a normalised ``State`` (what extract writes, what plan compares).
@@ -574,7 +623,7 @@ def read_instance(
             if reader.selects(key, item):
                 workspaces.append((key, item))
     if workspaces:
-        reader.say(f"extracting workspaces ({len(workspaces)})")
+        reader.started("workspaces", len(workspaces))
 
     def one_workspace(pair: tuple[ResourceKey, dict[str, Any]]) -> list[Resource]:
         key, item = pair
@@ -582,7 +631,9 @@ def read_instance(
         if not item.get("properties"):
             fetched = arm.get(key.arm_path)
             body = fetched.body if fetched else {}
-        return [Resource(key, normalise_body(key, body))] + reader.read_scope(key.names[0])
+        found = [Resource(key, normalise_body(key, body))] + reader.read_scope(key.names[0])
+        reader.item_done("workspaces", len(workspaces))
+        return found
 
     for chunk in arm.map(one_workspace, workspaces):
         for resource in chunk:
@@ -597,7 +648,7 @@ def extract(
     config: Selector | None = None,
     *,
     spec_format: str | None = DEFAULT_SPEC_FORMAT,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[CollectionProgress], None] | None = None,
     before_write: Callable[[Any], None] | None = None,
 ) -> ExtractResult:
     """Read the instance and write it as a v7 tree at ``output`` (atomically; see the module docstring).
@@ -622,7 +673,8 @@ def extract(
         counts=counts,
         output=str(output),
     )
-    _LOG.info(
+    _LOG.log(
+        logging.INFO if progress is None else logging.DEBUG,  # a display reports the reading itself
         "extracted %d resources: %d files written, %d deleted, %d unchanged (%d ARM calls)",
         result.resources,
         len(result.written),

@@ -470,10 +470,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 1] + "…"
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 1] + "…"
-
-
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(value, Mapping) and value:
         flat: dict[str, Any] = {}
@@ -498,50 +494,20 @@ def property_diff(desired: Resource | None, current: Resource | None) -> tuple[s
     if subject is None:
         return ()
     row = subject.key.row
+    content: list[str] = []  # unified policy diff / operation diff: not clipped to _DIFF_LIMIT
     if row.content_kind == "policy":
-        old = normalise_policy(current.content if current else None)
-        new = normalise_policy(desired.content if desired else None)
-        if old != new:
-            old_lines = (current.content or "").replace("\r\n", "\n").split("\n") if current else []
-            new_lines = (desired.content or "").replace("\r\n", "\n").split("\n") if desired else []
-            import difflib
+        from .contentdiff import policy_diff_lines
 
-            changed = [
-                line for line in difflib.unified_diff([l.strip() for l in old_lines], [l.strip() for l in new_lines], lineterm="", n=0)
-                if line[:1] in "+-" and not line.startswith(("+++", "---"))
-            ]
-            lines.append(f"~ policy.xml: {sum(1 for l in changed if l.startswith('+'))} line(s) added, "
-                         f"{sum(1 for l in changed if l.startswith('-'))} removed")
-            lines.extend(f"  {line[:1]} {_clip(line[1:].strip())}" for line in changed[:6])
+        if normalise_policy(current.content if current else None) != normalise_policy(desired.content if desired else None):
+            content = policy_diff_lines(current.content if current else None, desired.content if desired else None)
     if row.content_kind == "specification":
+        from .contentdiff import spec_diff_lines
+
         old_sig = spec_signature(current.content, current.content_format) if current else None
         new_sig = spec_signature(desired.content, desired.content_format) if desired else None
-        if old_sig is None and isinstance(new_sig, dict):
-            old_sig = {"operations": {}}
-        if isinstance(old_sig, dict) and isinstance(new_sig, dict):
-            old_ops, new_ops = old_sig["operations"], new_sig["operations"]
-            added = sorted(set(new_ops) - set(old_ops))
-            removed = sorted(set(old_ops) - set(new_ops))
-            changed_ops = sorted(k for k in set(new_ops) & set(old_ops) if new_ops[k] != old_ops[k])
-            lines.append(f"~ specification: +{len(added)} -{len(removed)} ~{len(changed_ops)} operation(s)")
-            lines.extend(f"  + {op}" for op in added[:4])
-            lines.extend(f"  - {op}" for op in removed[:4])
-            lines.extend(f"  ~ {op}" for op in changed_ops[:4])
-            # named schemas by name: the tree's changed or new ones, and standalone ones it dropped
-            # (a name only the instance has may be the export's name for an inline schema)
-            old_named = _spec_parts(current.content, (current.content_format or (desired.content_format if desired else "") or "").lower())[1] \
-                if current is not None and current.content is not None else {}
-            new_named = _spec_parts(desired.content, (desired.content_format or "").lower())[1] \
-                if desired is not None and desired.content is not None else {}
-            dropped = set(old_sig.get("schemas") or {}) - set(new_named)
-            changed_schemas = sorted({k for k in new_named if old_named.get(k) != new_named[k]} | dropped)
-            if changed_schemas:
-                lines.append(f"~ schemas: {', '.join(changed_schemas[:6])}" + (" …" if len(changed_schemas) > 6 else ""))
-        elif old_sig != new_sig:
-            lines.append(f"~ specification ({(desired or current).content_ext or 'text'}) changed")  # type: ignore[union-attr]
-        return tuple(lines[:_DIFF_LIMIT])
+        return tuple(spec_diff_lines(old_sig, new_sig))
     if row.is_link:
-        return tuple(lines)
+        return tuple(content)
     new_flat = _flatten(_comparable_body(desired)) if desired else {}
     old_flat = _flatten(_comparable_body(current)) if current else {}
     for path, value in new_flat.items():
@@ -560,7 +526,7 @@ def property_diff(desired: Resource | None, current: Resource | None) -> tuple[s
                 lines.append(f"~ {path}: {MASK}")
     if len(lines) > _DIFF_LIMIT:
         lines = lines[: _DIFF_LIMIT - 1] + [f"… {len(lines) - _DIFF_LIMIT + 1} more"]
-    return tuple(lines)
+    return tuple(content + lines)
 
 
 # -- dependencies and order ------------------------------------------------------------------

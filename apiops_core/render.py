@@ -13,7 +13,11 @@ from collections import Counter
 
 from .model import Action, Plan
 
-__all__ = ["plan_text", "plan_markdown", "action_line", "counts_by_kind", "scrub", "auto_created_note"]
+__all__ = ["plan_text", "plan_markdown", "plan_json", "action_line", "counts_by_kind", "scrub", "auto_created_note",
+           "change_label", "paint", "JSON_FORMAT_VERSION"]
+
+#: ``plan --json`` output shape version (docs/CLI-CONTRACT.md); bumped when a field changes meaning
+JSON_FORMAT_VERSION = 1
 
 _SYMBOL = {"put-create": "+", "put-update": "~", "delete": "-"}
 _SECRET_LINE = re.compile(r"^(\s*[+~-] )(properties\.(?:value|primaryKey|secondaryKey|credentials\.[\w.]*))(:\s*).*$")
@@ -23,6 +27,32 @@ def _symbol(action: Action) -> str:
     if action.verb == "delete":
         return "-"
     return "+" if action.reason.startswith("create") else "~"
+
+
+def change_label(action: Action) -> str:
+    """``create``, ``update`` or ``delete``: what the summary line and ``--json`` count."""
+    return {"+": "create", "~": "update", "-": "delete"}[_symbol(action)]
+
+
+# ANSI SGR codes; only used when the caller says colour is wanted (cli.color_wanted)
+_STYLE = {"+": "32", "-": "31", "~": "33", "@": "36", "!": "35", "warning": "33", "bold": "1", "dim": "2"}
+
+
+def paint(text: str, style: str, color: bool) -> str:
+    """``text`` in ``style`` (a key of the style table) when ``color``, else unchanged."""
+    code = _STYLE.get(style)
+    return f"\x1b[{code}m{text}\x1b[0m" if color and code and text else text
+
+
+def _paint_diff(line: str, color: bool) -> str:
+    """A diff line coloured by its marker: the first character, or the third for indented content."""
+    if not color:
+        return line
+    body = line[2:] if line.startswith("  ") else line
+    marker = body[:1]
+    if marker == " ":
+        return paint(line, "dim", color)
+    return paint(line, marker, color) if marker in ("+", "-", "~", "@") else line
 
 
 def scrub(line: str, secret: bool) -> str:
@@ -78,13 +108,16 @@ def auto_created_note(plan: Plan, action: Action) -> str | None:
 
 
 def _summary(plan: Plan) -> str:
-    creates = sum(1 for a in plan.puts if a.reason.startswith("create"))
-    updates = len(plan.puts) - creates
-    return f"Plan: {creates} to create, {updates} to update, {len(plan.deletes)} to delete."
+    counts = Counter(change_label(a) for a in plan.actions)
+    return f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete."
 
 
-def plan_text(plan: Plan, *, diffs: bool = True) -> str:
-    """The plan as terminal text: one line per change, indented property diffs, summary counts."""
+def plan_text(plan: Plan, *, diffs: bool = True, color: bool = False) -> str:
+    """The plan as terminal text: one line per change, its diff indented below, summary counts.
+
+    Diff lines come whole from the plan (policy XML as a unified diff, specifications as
+    operations; ``contentdiff``); they are masked again here and never clipped.
+    """
     lines: list[str] = []
     target = plan.target
     if target.get("service"):
@@ -92,17 +125,50 @@ def plan_text(plan: Plan, *, diffs: bool = True) -> str:
     if plan.is_empty:
         lines.append("No changes: the instance matches the artifacts.")
     for action in plan.actions:
-        lines.append(action_line(action))
+        line = action_line(action)
+        lines.append(paint(line[:1], _symbol(action), color) + paint(line[1:], "bold", color) if color else line)
         note = auto_created_note(plan, action)
         if note:
-            lines.append(f"      ! {note}")
+            lines.append(paint(f"      ! {note}", "!", color))
         if diffs:
             secret = _secretish(action)
-            lines.extend(f"      {scrub(d, secret)}" for d in action.diff)
+            lines.extend("      " + _paint_diff(scrub(d, secret), color) for d in action.diff)
     for warning in plan.warnings:
-        lines.append(f"warning: {warning}")
-    lines.append(_summary(plan))
+        lines.append(paint("warning:", "warning", color) + f" {warning}")
+    lines.append(paint(_summary(plan), "bold", color))
     return "\n".join(lines)
+
+
+def plan_json(plan: Plan) -> dict[str, object]:
+    """``apiops plan --json``: the plan for machines (shape in docs/CLI-CONTRACT.md), secrets masked."""
+    counts = Counter(change_label(a) for a in plan.actions)
+    actions = []
+    for action in plan.actions:
+        secret = _secretish(action)
+        actions.append({
+            "change": change_label(action),
+            "verb": action.verb,
+            "kind": action.key.kind,
+            "names": list(action.key.names),
+            "workspace": action.key.workspace,
+            "armPath": action.key.arm_path,
+            "reason": action.reason,
+            "note": auto_created_note(plan, action),
+            "diff": [scrub(d, secret) for d in action.diff],
+        })
+    return {
+        "formatVersion": JSON_FORMAT_VERSION,
+        "target": dict(plan.target),
+        "hasChanges": not plan.is_empty,
+        "summary": {"create": counts["create"], "update": counts["update"], "delete": counts["delete"],
+                    "total": len(plan.actions)},
+        "actions": actions,
+        "warnings": list(plan.warnings),
+    }
+
+
+def _unindent(line: str) -> str:
+    return line[2:] if line.startswith("  ") else line
 
 
 def _md_escape(text: str) -> str:
@@ -133,7 +199,8 @@ def plan_markdown(plan: Plan) -> str:
             if action.diff:
                 secret = _secretish(action)
                 out.append("  ```diff")
-                out.extend(f"  {scrub(d, secret)}" for d in action.diff)
+                # content lines lose their two-space indent so +/- sit in column 0 (diff highlighting)
+                out.extend(f"  {_unindent(scrub(d, secret))}" for d in action.diff)
                 out.append("  ```")
         out.append("")
     else:

@@ -19,10 +19,10 @@ from ..target import check_target
 from .plan import load_desired, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..apply import ApplyResult, ProgressEvent
+    from ..apply import ApplyResult
     from ..cli import Context
 
-__all__ = ["add_arguments", "run", "show_progress", "report"]
+__all__ = ["add_arguments", "run", "show_progress", "report", "result_summary", "summary_line"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,59 +35,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def show_progress(context: "Context", total: int = 0) -> Any:
-    """A progress callback writing one line per event to the log (stderr).
-
-    With ``total`` (the plan's action count) it also logs ``applied k/n`` records carrying
-    ``extra={"progress": percent}`` each time another ~5 % of the actions finished (and at the
-    end); in a pipeline task ``agent.py`` turns them into ``##vso[task.setprogress]``.
+    """The plain apply display (``progress.apply_callback``): one line per event on the log (stderr)
+    and ``applied k/n plan actions (p%)`` records every ~5 % that a pipeline task turns into
+    ``##vso[task.setprogress]``. Commands use ``progress.Display.applying``, which adds bars on a
+    terminal and a heartbeat; this stays for callers that want the plain lines only.
     """
-    import threading
+    from ..progress import apply_callback
 
-    lock = threading.Lock()
-    state = {"finished": 0, "reported": 0}
-    step = max(1, total // 20) if total else 0
-
-    def advance() -> None:
-        with lock:  # logged under the lock, so the percentages reach the log in increasing order
-            state["finished"] += 1
-            finished = state["finished"]
-            if finished > total or (finished < total and finished - state["reported"] < step):
-                return
-            state["reported"] = finished
-            percent = int(finished * 100 / total)
-            context.log.info("applied %d/%d (%d%%)", finished, total, percent, extra={"progress": percent})
-
-    def show(event: "ProgressEvent") -> None:
-        if event.kind in ("failed", "blocked"):
-            context.log.error("%s: %s", event.kind, event.message)
-        elif event.kind == "warning":
-            context.log.warning("warning: %s", event.message)
-        elif event.kind == "start":
-            context.log.debug("… %s", event.message)
-        else:
-            context.log.info("%s %s", {"done": "✓", "skipped": "·", "info": " "}.get(event.kind, ""), event.message)
-        if total and event.action is not None and event.kind in ("done", "skipped", "failed", "blocked"):
-            advance()
-
-    return show
+    return apply_callback(context.log, total)
 
 
 def report(result: "ApplyResult", context: "Context", result_path: str | None) -> int:
-    """Summarise an apply to stdout and the result file; the exit code says whether it all worked."""
-    summary = result.summary()
+    """Summarise an apply to stdout and the result file; the exit code says whether it all worked.
+
+    The first number counts the same thing as the ``applied k/n plan actions`` progress lines:
+    plan actions that reached an outcome (written, skipped, failed or not attempted), of all the
+    plan's actions; ``writes`` counts the write requests sent (one action may need more than one).
+    """
+    summary = result_summary(result)
     for action, why in result.failed:
         context.stdout(f"FAILED {action.verb} {action.key}: {why}")
     for action, why in result.blocked:
         context.stdout(f"NOT DONE {action.verb} {action.key}: {why}")
     for warning in result.warnings:
         context.log.warning("warning: %s", warning)
-    context.stdout(
-        f"Applied: {summary['puts']} put, {summary['deletes']} deleted, {summary['skipped']} skipped, "
-        f"{summary['failed']} failed, {summary['blocked']} not attempted ({summary['writes']} writes)."
-    )
-    write_result(result_path, {"puts": summary["puts"], "deletes": summary["deletes"], "skipped": summary["skipped"],
-                               "failed": summary["failed"], "writes": summary["writes"]})
+    context.stdout(summary_line(summary))
+    write_result(result_path, {"actions": summary["actions"], "puts": summary["puts"], "deletes": summary["deletes"],
+                               "skipped": summary["skipped"], "failed": summary["failed"],
+                               "not_attempted": summary["blocked"], "writes": summary["writes"]})
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def result_summary(result: "ApplyResult") -> dict[str, int]:
+    """``ApplyResult.summary()`` plus ``actions``: the plan actions that reached an outcome."""
+    summary = dict(result.summary())
+    summary["actions"] = summary["puts"] + summary["deletes"] + summary["skipped"] + summary["failed"] + summary["blocked"]
+    return summary
+
+
+def summary_line(summary: dict[str, int], total: int | None = None) -> str:
+    """``Applied k/n plan actions: …`` (``total`` defaults to the actions with an outcome)."""
+    total = summary["actions"] if total is None else total
+    written = summary["puts"] + summary["deletes"]
+    return (
+        f"Applied {summary['actions']}/{total} plan actions: {written} written ({summary['puts']} put, "
+        f"{summary['deletes']} deleted), {summary['skipped']} skipped (nothing to write), {summary['failed']} failed, "
+        f"{summary['blocked']} not attempted; {summary['writes']} write request(s) sent."
+    )
 
 
 def run(args: argparse.Namespace, context: "Context") -> int:
@@ -107,12 +101,14 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     arm = context.make_arm(args, service_name=desired.service_name or plan.target.get("service"))
     if plan.target.get("service") and plan.target["service"].casefold() != arm.service_name.casefold():
         raise ConfigError(f"the plan was made for {plan.target['service']!r}, not {arm.service_name!r}")
+    from .plan import display
     from .promotion import Deployer
 
     deployer = Deployer.start(args, context, desired, kind="rollback" if "rollbackFrom" in plan.target else "apply")
     with arm:
         check_target(arm)  # a plan for a missing instance stops before its first write
         deployer.read_before(arm)
-        result = apply_plan(arm, plan, desired.state, force=args.force, progress=show_progress(context, len(plan.actions)))
+        with display(context).applying(len(plan.actions)) as progress:
+            result = apply_plan(arm, plan, desired.state, force=args.force, progress=progress)
         deployer.record(arm, plan, result)
     return report(result, context, args.result)

@@ -63,8 +63,9 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     from ..auth import StaticTokenCredential
     from ..emulator.emulator import Emulator
     from ..extract import extract
+    from ..progress import Display
     from ..render import plan_text
-    from .apply import show_progress
+    from .apply import result_summary, summary_line
     from .plan import load_desired, make_plan
 
     started = time.monotonic()
@@ -72,11 +73,13 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     artifacts = workdir / "artifacts"
     say = context.stdout
+    show = Display(context.log, tty=context.tty, no_color=context.no_color)
     with Emulator(seed="demo") as emu:
         say(f"1. Emulator with the demo instance at {emu.url}")
         with ArmClient(emu.url, StaticTokenCredential(emu.token), emu.subscription_id, emu.resource_group,
                        emu.service_name, ca_bundle=emu.ca_bundle) as arm:
-            result = extract(arm, artifacts)
+            with show.reading("reading the demo instance", lambda: arm.stats.requests) as progress:
+                result = extract(arm, artifacts, progress=progress)
             say(f"2. Extracted {result.resources} resources into {artifacts}")
             policy = artifacts / "policy.xml"
             text = policy.read_text(encoding="utf-8")
@@ -88,28 +91,33 @@ def run(args: argparse.Namespace, context: "Context") -> int:
             (api / "specification.yaml").write_text(_SPEC, encoding="utf-8")
             say("3. Edited policy.xml (service policy) and added apis/weather-api (apiInformation.json + specification.yaml)")
             desired = load_desired(str(artifacts), None, context.environ)
-            plan = make_plan(arm, desired, artifacts=str(artifacts), since=None, creator=True, terminator=False,
-                             prune=False, max_deletions=None, config_path=None, log=context.log)
+            with show.reading("planning against the demo instance", lambda: arm.stats.requests) as progress:
+                plan = make_plan(arm, desired, artifacts=str(artifacts), since=None, creator=True, terminator=False,
+                                 prune=False, max_deletions=None, config_path=None, log=context.log, progress=progress)
             say("4. Plan:")
-            say("\n".join("   " + line for line in plan_text(plan).splitlines()))
+            say("\n".join("   " + line for line in plan_text(plan, color=context.color).splitlines()))
             before = emu.stats()["requests"]
-            outcome = apply_plan(arm, plan, desired.state, progress=show_progress(context, len(plan.actions)))
+            with show.applying(len(plan.actions)) as progress:
+                outcome = apply_plan(arm, plan, desired.state, progress=progress)
             after = emu.stats()["requests"]
             writes = sum(after[m] - before[m] for m in ("PUT", "PATCH", "DELETE"))
-            say(f"5. Published: {len(outcome.done)} change(s), {writes} write(s) to the instance")
+            say(f"5. Published. {summary_line(result_summary(outcome), len(plan.actions))}\n"
+                f"   The emulator counted {writes} write request(s).")
             if not outcome.ok:
                 say("   publish failed; see the messages above")
                 return EXIT_FAILED
             check = workdir / "extracted-again"
-            extract(arm, check)
+            with show.reading("reading the demo instance again", lambda: arm.stats.requests) as progress:
+                extract(arm, check, progress=progress)
             landed_policy = "X-Powered-By" in (check / "policy.xml").read_text(encoding="utf-8")
             landed_api = (check / "apis" / "weather-api" / "apiInformation.json").is_file()
             operations = [item.get("name") for item in arm.list("apis/weather-api/operations")]
             say(f"6. Extracted again into {check}: policy header {'present' if landed_policy else 'MISSING'}, "
                 f"weather-api {'present' if landed_api else 'MISSING'} with operations {operations}")
-            again = make_plan(arm, load_desired(str(artifacts), None, context.environ), artifacts=str(artifacts),
-                              since=None, creator=True, terminator=False, prune=False, max_deletions=None,
-                              config_path=None, log=context.log)
-            say(f"7. Planning again: {len(again.puts)} change(s) — publishing is idempotent")
+            with show.reading("planning again", lambda: arm.stats.requests) as progress:
+                again = make_plan(arm, load_desired(str(artifacts), None, context.environ), artifacts=str(artifacts),
+                                  since=None, creator=True, terminator=False, prune=False, max_deletions=None,
+                                  config_path=None, log=context.log, progress=progress)
+            say(f"7. Planning again: {len(again.actions)} plan action(s) — publishing is idempotent")
     say(f"Done in {time.monotonic() - started:.1f} s. Artifacts: {artifacts}")
     return EXIT_OK if landed_policy and landed_api and again.is_empty else EXIT_FAILED

@@ -111,11 +111,15 @@ def run(args: argparse.Namespace, context: Context) -> int:
     )
     spec_format_for(spec_format)  # a bad value is a usage error before any ARM call
     guard = DeletionGuard(allow_empty=args.allow_empty, max_deletions=args.max_deletions)
+    from ..progress import Display
+
     arm = context.make_arm(args)
     try:
         check_target(arm)  # a wrong name must not read as an empty instance
-        result = extract(arm, Path(output), config, spec_format=spec_format, progress=None,
-                         before_write=guard.hook(output))
+        with Display(context.log, tty=context.tty, no_color=context.no_color).reading(f"reading {arm.service_name}",
+                                                          lambda: arm.stats.requests) as progress:
+            result = extract(arm, Path(output), config, spec_format=spec_format, progress=progress,
+                             before_write=guard.hook(output))
     finally:
         arm.close()
     context.stdout(summary_text(result))

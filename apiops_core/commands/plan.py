@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,6 +35,9 @@ __all__ = [
     "selection_from_args",
     "refuse_dangling_references",
     "connect",
+    "add_detailed_exitcode",
+    "plan_exit_code",
+    "display",
 ]
 
 
@@ -65,6 +69,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="PLAN.json", help="save the plan (an existing file's other half is kept)")
     parser.add_argument("--to-commit", metavar="REV",
                         help="plan a rollback to this commit's tree (docs/ENVIRONMENTS.md); apply records it as one")
+    parser.add_argument("--json", action="store_true",
+                        help="print the plan as JSON on stdout instead of text (shape: docs/CLI-CONTRACT.md)")
+    add_detailed_exitcode(parser)
+
+
+def add_detailed_exitcode(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--detailed-exitcode", action="store_true",
+                        help="exit 0 when there are no changes, 2 when there are, 1 on any error (as terraform)")
+
+
+def plan_exit_code(args: argparse.Namespace, plan: Plan) -> int:
+    """0, or with --detailed-exitcode 2 when the plan changes something (0 when it changes nothing)."""
+    return 2 if getattr(args, "detailed_exitcode", False) and not plan.is_empty else 0
+
+
+def display(context: "Context") -> Any:
+    """The command's progress display (bars on a terminal, plain periodic lines otherwise)."""
+    from ..progress import Display
+
+    return Display(context.log, tty=context.tty, no_color=context.no_color)
 
 
 # -- desired state -----------------------------------------------------------------------------
@@ -267,7 +291,7 @@ def children_needed(desired: State) -> Any:
     return needed
 
 
-def read_current_specifications(arm: Any, desired: State, current: State) -> list[Resource]:
+def read_current_specifications(arm: Any, desired: State, current: State, progress: Any = None) -> list[Resource]:
     """Export, concurrently, only the specifications the tree has, of APIs the instance has.
 
     Each is exported in its file's format (WSDL for SOAP, SDL for GraphQL), so the comparison
@@ -281,7 +305,7 @@ def read_current_specifications(arm: Any, desired: State, current: State) -> lis
         api = current.get(api_key)
         if api is not None:
             wanted[api_key] = (api.body, _spec_recipe(spec))
-    return read_specifications(arm, wanted)
+    return read_specifications(arm, wanted, progress)
 
 
 def _secret_values(arm: Any, desired: State, current: State) -> dict[ResourceKey, str | None]:
@@ -339,6 +363,7 @@ def make_plan(
     max_deletions: int | None,
     config_path: str | None,
     log: Any,
+    progress: Any = None,
 ) -> Plan:
     """Desired vs the instance (or vs the tree at ``since``) → an observed, ordered plan."""
     from ..plan import plan_against_instance, plan_since
@@ -370,10 +395,10 @@ def make_plan(
             max_deletions=max_deletions, target=target, since=since, until=desired.commit or "HEAD",
         )
         if prune:
-            pruned = _instance_plan(arm, desired, False, True, True, max_deletions, config_path, target, log)
+            pruned = _instance_plan(arm, desired, False, True, True, max_deletions, config_path, target, log, progress)
             plan = Plan(puts=plan.puts, deletes=pruned.deletes, target=target, warnings=plan.warnings + pruned.warnings)
     else:
-        plan = _instance_plan(arm, desired, creator, terminator, prune, max_deletions, config_path, target, log)
+        plan = _instance_plan(arm, desired, creator, terminator, prune, max_deletions, config_path, target, log, progress)
     refuse_missing_secrets(plan, desired.state, arm)
     from ..soap_operations import refuse_unknown_soap_operations
 
@@ -382,7 +407,10 @@ def make_plan(
         from ..selection import restrict_plan
 
         plan = restrict_plan(plan, desired.selection, desired.state, desired.notes)
-    return _with_observations(plan, arm)
+    from ..contentdiff import mask_plan, secret_strings
+
+    # a secret filled into a policy by a {#token#} must not reach the diff, the saved plan or a PR
+    return mask_plan(_with_observations(plan, arm), secret_strings(desired.state))
 
 
 def refuse_missing_secrets(plan: Plan, desired: State, arm: Any) -> None:
@@ -423,16 +451,18 @@ def refuse_missing_secrets(plan: Plan, desired: State, arm: Any) -> None:
 
 
 def _instance_plan(arm: Any, desired: Desired, creator: bool, terminator: bool, prune: bool,
-                   max_deletions: int | None, config_path: str | None, target: Mapping[str, str], log: Any) -> Plan:
+                   max_deletions: int | None, config_path: str | None, target: Mapping[str, str], log: Any,
+                   progress: Any = None) -> Plan:
     from ..extract import read_instance
     from ..plan import plan_against_instance
 
     config = _extractor_config(config_path)
-    log.info("reading the instance %s ...", arm.service_name)
+    # the command's progress display announces the phase; without one this is the only sign of it
+    log.log(logging.DEBUG if progress is not None else logging.INFO, "reading the instance %s ...", arm.service_name)
     needed = None if (terminator and prune) else children_needed(desired.state)
-    current = read_instance(arm, config, include_specifications=False, needed=needed)
+    current = read_instance(arm, config, include_specifications=False, needed=needed, progress=progress)
     if creator:
-        for spec in read_current_specifications(arm, desired.state, current):
+        for spec in read_current_specifications(arm, desired.state, current, progress):
             current.add(spec)
     secrets = _secret_values(arm, desired.state, current) if creator else {}
     selects = (lambda key: bool(config.selects(key, current.get(key).body if current.get(key) else None))) if config else None
@@ -458,7 +488,7 @@ def _load_plan_file(path: Path) -> Plan | None:
 
 def run(args: argparse.Namespace, context: "Context") -> int:
     from ..plan import ensure_same_target, merge_plans
-    from ..render import plan_markdown, plan_text
+    from ..render import plan_json, plan_markdown, plan_text
 
     creator = args.creator or not args.terminator
     terminator = args.terminator or not args.creator
@@ -467,10 +497,11 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     desired = load_desired(args.artifacts, args.overrides, context.environ, commit=desired_revision(args),
                            selection=selection_from_args(args))
     arm = connect(args, context, desired)
-    with arm:
+    with arm, display(context).reading(f"planning against {arm.service_name}", lambda: arm.stats.requests) as progress:
         plan = make_plan(
             arm, desired, artifacts=args.artifacts, since=args.since, creator=creator, terminator=terminator,
             prune=args.prune, max_deletions=args.max_deletions, config_path=args.config, log=context.log,
+            progress=progress,
         )
         if args.to_commit:
             plan = Deployer.start(args, context, desired).rollback_plan(arm, plan, terminator=terminator)
@@ -482,8 +513,8 @@ def run(args: argparse.Namespace, context: "Context") -> int:
         Path(args.out).write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
     if args.markdown:
         Path(args.markdown).write_text(plan_markdown(plan), encoding="utf-8")
-    context.stdout(plan_text(plan))
+    context.stdout(json.dumps(plan_json(plan), indent=2) if args.json else plan_text(plan, color=context.color))
     write_result(args.result, {"puts": len(plan.puts), "deletes": len(plan.deletes),
                                "has_changes": not plan.is_empty, "plan_file": args.out, "layout": desired.layout})
-    return 0
+    return plan_exit_code(args, plan)
 

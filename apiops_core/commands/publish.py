@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..cli import EXIT_OK
-from .apply import report, show_progress
-from .plan import add_plan_arguments, connect, load_desired, make_plan, selection_from_args, write_result
+from ..errors import ConfigError
+from .apply import report
+from .plan import (add_detailed_exitcode, add_plan_arguments, connect, display, load_desired, make_plan, plan_exit_code,
+                   selection_from_args, write_result)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..cli import Context
@@ -27,7 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_plan_arguments(parser)
     parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    parser.add_argument("--force", action="store_true", help="(kept for symmetry with apply; publish plans and applies at once)")
+    parser.add_argument("--force", action="store_true",
+                        help="apply even if the instance changed between planning and applying (as apply --force: "
+                             "without it the ETags read when planning are checked again before the first write)")
+    add_detailed_exitcode(parser)
     from .promotion import add_publish_arguments
 
     add_publish_arguments(parser)
@@ -51,19 +56,23 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     from ..render import plan_markdown, plan_text
     from .promotion import Deployer, desired_revision
 
+    if args.detailed_exitcode and not args.dry_run:
+        raise ConfigError("--detailed-exitcode goes with --dry-run (a publish that applies exits 0 or 1)")
     desired = load_desired(args.artifacts, args.overrides, context.environ, commit=desired_revision(args),
                            selection=selection_from_args(args))
     deployer = Deployer.start(args, context, desired)  # --require-live-in: checked before anything is written
     arm = connect(args, context, desired)
+    show = display(context)
     with arm:
         deployer.read_before(arm)
-        plan = make_plan(
-            arm, desired, artifacts=args.artifacts, since=args.since, creator=True,
-            terminator=bool(args.since or args.prune), prune=args.prune, max_deletions=args.max_deletions,
-            config_path=args.config, log=context.log,
-        )
+        with show.reading(f"planning against {arm.service_name}", lambda: arm.stats.requests) as reading:
+            plan = make_plan(
+                arm, desired, artifacts=args.artifacts, since=args.since, creator=True,
+                terminator=bool(args.since or args.prune), prune=args.prune, max_deletions=args.max_deletions,
+                config_path=args.config, log=context.log, progress=reading,
+            )
         plan = deployer.rollback_deletes(plan)
-        context.stdout(plan_text(plan))
+        context.stdout(plan_text(plan, color=context.color))
         if args.markdown:
             Path(args.markdown).write_text(plan_markdown(plan), encoding="utf-8")
         if args.dry_run or plan.is_empty:
@@ -73,11 +82,14 @@ def run(args: argparse.Namespace, context: "Context") -> int:
                 context.stdout("Dry run: nothing was changed.")
             else:
                 deployer.record(arm, plan, None)
-            return EXIT_OK
+            return plan_exit_code(args, plan)
         if not args.yes and not confirm(context):
             context.stdout("Not applied.")
             return EXIT_OK
-        # the plan was made moments ago from this very state: fingerprints hold; ETags were just read
-        result = apply_plan(arm, plan, desired.state, force=True, progress=show_progress(context, len(plan.actions)))
+        # fingerprints hold (the plan was made from this very state); the ETags read when planning
+        # are checked again, as apply does, unless --force: the instance may have changed meanwhile
+        # (another pipeline, someone in the portal while the confirmation prompt waited)
+        with show.applying(len(plan.actions)) as progress:
+            result = apply_plan(arm, plan, desired.state, force=args.force, progress=progress)
         deployer.record(arm, plan, result)
     return report(result, context, args.result)

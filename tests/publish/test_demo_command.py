@@ -18,11 +18,17 @@ def test_demo_runs_extract_change_plan_publish_and_lands(tmp_path: Path, capsys:
     text = out.out + out.err
     # the plan is shown before it is applied, and a second plan is empty
     assert text.index("Plan:") < text.index("Published")
-    assert "0 change(s)" in text
+    assert "Planning again: 0 plan action(s)" in text
     # apply progress percentages, as publish shows them, ending at 100 %
-    percentages = re.findall(r"applied (\d+)/(\d+) \((\d+)%\)", text)
+    percentages = re.findall(r"applied (\d+)/(\d+) plan actions \((\d+)%\)", text)
     assert percentages, "the demo must show apply progress percentages"
     assert percentages[-1][0] == percentages[-1][1] and percentages[-1][2] == "100"
+    # the summary counts what the progress counted: plan actions with an outcome, of all actions
+    applied = re.search(r"Applied (\d+)/(\d+) plan actions: (\d+) written .*?, (\d+) skipped", text)
+    assert applied and applied.group(1) == applied.group(2) == percentages[-1][1]
+    assert int(applied.group(3)) + int(applied.group(4)) == int(applied.group(1))
+    # one ordered display: no per-collection "extracting ..." lines at the default level
+    assert "extracting " not in text
     artifacts = workdir / "artifacts"
     assert (artifacts / "apis" / "weather-api" / "apiInformation.json").is_file()
     info = json.loads((artifacts / "apis" / "weather-api" / "apiInformation.json").read_text())
