@@ -487,6 +487,22 @@ def _masked(resource: Resource | None, path: str, value: Any) -> str:
     return _short(value)
 
 
+def _named_schema_view(current: Resource | None, desired: Resource | None,
+                       old_sig: dict[str, Any], new_sig: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The signatures with ``schemas`` as a reader names them: the tree's named schemas (also those
+    only referenced from an operation, which the signature compares inside the operation) against
+    the instance's shape of the same name, plus the standalone ones the tree dropped (a name only
+    the instance has may be the export's name for an inline schema, so only standalone ones count)."""
+    fmt = ((current.content_format if current else None) or (desired.content_format if desired else None) or "").lower()
+    old_named = _spec_parts(current.content, fmt)[1] if current is not None and current.content is not None else {}
+    new_named = _spec_parts(desired.content, (desired.content_format or "").lower())[1] \
+        if desired is not None and desired.content is not None else {}
+    old_standalone = old_sig.get("schemas") or {}
+    old_view = {name: old_named[name] for name in new_named if name in old_named}
+    old_view.update({name: shape for name, shape in old_standalone.items() if name not in new_named})
+    return {**old_sig, "schemas": old_view}, {**new_sig, "schemas": dict(new_named)}
+
+
 def property_diff(desired: Resource | None, current: Resource | None) -> tuple[str, ...]:
     """A short, secret-masked list of what changes: ``+ path: v``, ``~ path: old → new``, ``- path``."""
     lines: list[str] = []
@@ -505,6 +521,8 @@ def property_diff(desired: Resource | None, current: Resource | None) -> tuple[s
 
         old_sig = spec_signature(current.content, current.content_format) if current else None
         new_sig = spec_signature(desired.content, desired.content_format) if desired else None
+        if isinstance(old_sig, dict) and isinstance(new_sig, dict):
+            old_sig, new_sig = _named_schema_view(current, desired, old_sig, new_sig)
         return tuple(spec_diff_lines(old_sig, new_sig))
     if row.is_link:
         return tuple(content)
