@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Hashable, Iterable, Mapping, TypeVar
 
 from .errors import ApiOpsError, ArmError, PreconditionFailed
-from .model import Action, Plan, Resource, ResourceKey, State
+from .model import Action, Plan, Resource, ResourceKey, State, revision_name
 from .plan import UNFINISHED_CREATE
 
 __all__ = [
@@ -379,8 +379,7 @@ class _Runner:
 
     def _put_api(self, action: Action, resource: Resource) -> None:
         key = action.key
-        name = key.names[0]
-        root, _, revision = name.partition(";rev=")
+        root, revision = key.api_root or "", key.revision
         props = self._api_props(resource)
         base = key.arm_path.rsplit("/", 1)[0]
         path = key.arm_path
@@ -416,7 +415,7 @@ class _Runner:
         if not wanted:
             return key.arm_path
         current = self.arm.get(f"{base}/{root}")
-        revision_path = f"{base}/{root};rev={wanted}"
+        revision_path = f"{base}/{revision_name(root, wanted)}"
         if current is None:
             return key.arm_path if wanted == "1" else revision_path
         have = str(current.properties.get("apiRevision") or "1")
@@ -427,7 +426,7 @@ class _Runner:
         release_names = {r.key.names[-1].casefold() for r in self.desired.of_kind("api-release")
                          if r.key.names[0].casefold() == root.casefold() and r.key.workspace == key.workspace}
         self.put(f"{base}/{root}/releases/{_SET_CURRENT_RELEASE}",
-                 {"properties": {"apiId": f"/apis/{root};rev={wanted}", "notes": "Made current by apiops"}})
+                 {"properties": {"apiId": f"/apis/{revision_name(root, wanted)}", "notes": "Made current by apiops"}})
         if _SET_CURRENT_RELEASE not in release_names:
             self.delete(f"{base}/{root}/releases/{_SET_CURRENT_RELEASE}")
         self.emit(ProgressEvent("info", f"revision {wanted} of {root} is now current (was {have})"))
@@ -464,7 +463,7 @@ class _Runner:
         if api is None:
             raise ApiOpsError(f"{key}: a specification needs its API's apiInformation.json")
         props = self._api_props(api)
-        if ";rev=" in key.names[0]:
+        if key.revision is not None:
             props.pop("apiVersionSetId", None)
         self._import(api_key, props, resource)
 
@@ -503,8 +502,7 @@ class _Runner:
         key = action.key
         params: dict[str, str] | None = None
         if key.kind == "api":
-            root, _, revision = key.names[0].partition(";rev=")
-            if revision:
+            if key.revision:
                 current = self.arm.get(key.arm_path)
                 if current is not None and current.properties.get("isCurrent"):
                     self.skip(action, "it is the instance's current revision; never deleted alone")

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
 from .errors import ArmError, ConfigError
 from .kinds import KIND_BY_NAME, KINDS, Kind, fill
-from .model import Resource, ResourceKey, State
+from .model import Resource, ResourceKey, State, split_revision
 from .normalise import normalise_body, relative_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -175,14 +175,6 @@ def _folder(row: Kind) -> str:
     return row.arm_path.split("/")[0]
 
 
-def _is_revision(name: str) -> bool:
-    return ";rev=" in name
-
-
-def _root_name(name: str) -> str:
-    return name.split(";rev=", 1)[0]
-
-
 class _Reader:
     """One extraction's walk. Holds only per-run state (export locks, counters); no globals."""
 
@@ -263,7 +255,7 @@ class _Reader:
         if isinstance(version_set, str) and version_set:
             ident: tuple[str, ...] = ("vs", relative_id(version_set).casefold())
         else:
-            ident = ("api", (key.workspace or "").casefold(), _root_name(key.names[0]).casefold())
+            ident = ("api", (key.workspace or "").casefold(), split_revision(key.names[0])[0].casefold())
         with self._guard:
             return self._export_locks.setdefault(ident, threading.Lock())
 
@@ -363,7 +355,7 @@ class _Reader:
         return found
 
     def read_child(self, row: Kind, parent: ResourceKey, parent_body: Mapping[str, Any]) -> list[Resource]:
-        revision = _is_revision(parent.names[-1])
+        revision = split_revision(parent.names[-1])[1] is not None
         if row.special == "specification":
             if not self.include_specifications:
                 return []
@@ -395,7 +387,7 @@ class _Reader:
         return self.read_items(row, chosen)
 
     def read_links(self, link_name: str, source: _LinkSource, owner: ResourceKey) -> list[Resource]:
-        if _is_revision(owner.names[-1]):
+        if split_revision(owner.names[-1])[1] is not None:
             return []  # links to non-current revisions are never extracted
         scope = f"workspaces/{owner.workspace}/" if owner.workspace else ""
         path = scope + source.template.format(owner.names[0])
@@ -410,7 +402,7 @@ class _Reader:
         found: list[Resource] = []
         for item in items:
             far = _far_end(item, source.id_field)
-            if not far or _is_revision(far):
+            if not far or split_revision(far)[1] is not None:
                 continue
             names = (owner.names[0], far) if source.owner_is_first else (far, owner.names[0])
             key = ResourceKey(link_name, names, owner.workspace)

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .errors import ConfigError, GuardError
 from .kinds import KIND_BY_NAME
-from .model import Action, Plan, Resource, ResourceKey, State, canonical_json
+from .model import Action, Plan, Resource, ResourceKey, State, canonical_json, revision_name
 from .normalise import normalise_body, same_body
 from .references import display_index, references_of
 
@@ -565,10 +565,6 @@ def property_diff(desired: Resource | None, current: Resource | None) -> tuple[s
 
 # -- dependencies and order ------------------------------------------------------------------
 
-def _root_api(name: str) -> str:
-    return name.split(";rev=", 1)[0]
-
-
 def dependencies(key: ResourceKey, state: State, *, index: Mapping[Any, ResourceKey] | None = None) -> list[ResourceKey]:
     """The resources of ``state`` that must exist before ``key`` can be put (resource level).
 
@@ -588,21 +584,14 @@ def dependencies(key: ResourceKey, state: State, *, index: Mapping[Any, Resource
         found.setdefault(ResourceKey(first, key.names[:1], key.workspace), None)
         found.setdefault(ResourceKey(second, key.names[1:2], key.workspace), None)
     # everything under apis/a;rev=N waits for the root API a (a revision is made from it)
-    for position, name in enumerate(key.names):
-        if ";rev=" in name and _api_position(key, position):
-            found.setdefault(ResourceKey("api", (_root_api(name),), key.workspace), None)
+    if key.revision is not None:
+        found.setdefault(key.root_api_key, None)  # type: ignore[arg-type]
     resource = state.get(key)
     if resource is not None:
         for target in references_of(resource, state, index=index):
             found.setdefault(target, None)
     found.pop(key, None)
     return [dep for dep in found if dep in state]
-
-
-def _api_position(key: ResourceKey, index: int) -> bool:
-    """Whether name ``index`` of ``key`` is an API name (per the kind's ARM path template)."""
-    template = key.row.arm_path
-    return f"apis/{{{index}}}" in template
 
 
 def order_keys(keys: Iterable[ResourceKey], edges: Mapping[ResourceKey, Iterable[ResourceKey]]) -> list[ResourceKey]:
@@ -739,10 +728,8 @@ def _covered(key: ResourceKey, deleted: set[ResourceKey]) -> bool:
             return True
         if ResourceKey(second, key.names[1:2], key.workspace) in deleted:
             return True
-    for index, name in enumerate(key.names):
-        if ";rev=" in name and _api_position(key, index):
-            if ResourceKey("api", (_root_api(name),), key.workspace) in deleted:
-                return True
+    if key.revision is not None and key.root_api_key in deleted:
+        return True
     return False
 
 
@@ -752,7 +739,7 @@ def _deletable(key: ResourceKey, resource: Resource | None, current: State | Non
     row = key.row
     if not row.in_tree or row.special == "specification":
         return False
-    if key.kind == "api" and current is not None and ";rev=" in key.names[0]:
+    if key.kind == "api" and current is not None and key.revision is not None:
         # never delete the instance's current revision on its own
         if resource is not None and resource.properties.get("isCurrent"):
             return False
@@ -770,7 +757,7 @@ def replaced_revisions(desired: State, before: State) -> list[tuple[ResourceKey,
     found: list[tuple[ResourceKey, str, str]] = []
     for resource in before.of_kind("api"):
         name = resource.key.names[0]
-        if ";rev=" in name:
+        if resource.key.revision is not None:
             continue
         wanted = desired.get(resource.key)
         if wanted is None:
@@ -779,7 +766,7 @@ def replaced_revisions(desired: State, before: State) -> list[tuple[ResourceKey,
         new = str(wanted.properties.get("apiRevision") or "")
         if not new or new == old:
             continue
-        revision = ResourceKey("api", (f"{name};rev={old}",), resource.key.workspace)
+        revision = ResourceKey(resource.key.kind, (revision_name(name, old),), resource.key.workspace)
         if revision in desired:
             continue
         found.append((revision, old, new))
@@ -796,7 +783,7 @@ def _revision_deletes(desired: State, before: State, etags: Mapping[ResourceKey,
             continue
         actions.append(Action(
             verb="delete", key=key, etag=etags.get(key), depends_on=(),
-            reason=f"delete (revision {old} of {_root_api(key.names[0])} was current {where}; the artifacts make "
+            reason=f"delete (revision {old} of {key.api_root} was current {where}; the artifacts make "
                    f"revision {new} current and have no folder for {old})",
         ))
     return tuple(actions)
@@ -992,16 +979,9 @@ def _api_link_twin(key: ResourceKey) -> ResourceKey | None:
     ``apis/a;rev=2/tags`` and ``apis/a/tags`` alike), so the instance shows such a link on ``a``
     only and extract never writes one under a revision. Compared as is, it would be a create forever.
     """
-    row = key.row
-    if not row.link or "api" not in row.link:
+    if not key.row.is_link or key.revision is None:
         return None
-    position = row.link.index("api")
-    name = key.names[position] if position < len(key.names) else ""
-    if ";rev=" not in name:
-        return None
-    names = list(key.names)
-    names[position] = _root_api(name)
-    return ResourceKey(key.kind, tuple(names), key.workspace)
+    return key.with_api_root()
 
 
 def _auto_link(key: ResourceKey, desired: State) -> bool:
