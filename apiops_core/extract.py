@@ -32,10 +32,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
-from .errors import ArmError, ConfigError
-from .kinds import KIND_BY_NAME, KINDS, Kind, fill
+from .behaviours import behaviour_for
+from .errors import ArmError
+from .kinds import KIND_BY_NAME, KINDS, WORKSPACE_KIND, Kind, LinkListing, fill
 from .model import Resource, ResourceKey, State, split_revision
 from .normalise import normalise_body, relative_id
+from .specs import (  # noqa: F401 - SPEC_FORMATS, SpecFormat, DEFAULT_SPEC_FORMAT, spec_format_for re-exported
+    DEFAULT_SPEC_FORMAT,
+    NO_SPEC_API_TYPES,
+    SPEC_FORMATS,
+    WSDL_RECIPE,
+    SpecFormat,
+    api_type,
+    spec_format_for,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .arm import ArmClient
@@ -52,64 +62,6 @@ __all__ = [
 ]
 
 _LOG = logging.getLogger("apiops.extract")
-
-
-@dataclass(frozen=True)
-class SpecFormat:
-    """How one ``--spec-format`` choice is exported and stored."""
-
-    export: str  # the ARM export format (``openapi-link`` …)
-    content_format: str  # the ARM import format the file stands for (what the tree reader reports)
-    ext: str  # the file extension
-    to_yaml: bool = False  # APIM exports OpenAPI v2 as JSON only: convert client-side
-
-
-SPEC_FORMATS: Mapping[str, SpecFormat] = {
-    "openapi-v3-yaml": SpecFormat("openapi-link", "openapi", "yaml"),
-    "openapi-v3-json": SpecFormat("openapi+json-link", "openapi+json", "json"),
-    "openapi-v2-json": SpecFormat("swagger-link", "swagger-json", "json"),
-    "openapi-v2-yaml": SpecFormat("swagger-link", "openapi", "yaml", to_yaml=True),
-    "wadl": SpecFormat("wadl-link", "wadl-xml", "wadl"),
-}
-DEFAULT_SPEC_FORMAT = "openapi-v3-yaml"
-
-#: Azure/apiops spellings (API_SPECIFICATION_FORMAT) accepted as aliases
-_SPEC_ALIASES: Mapping[str, str] = {
-    "yaml": "openapi-v3-yaml",
-    "json": "openapi-v3-json",
-    "openapiv3yaml": "openapi-v3-yaml",
-    "openapiv3json": "openapi-v3-json",
-    "openapiv2yaml": "openapi-v2-yaml",
-    "openapiv2json": "openapi-v2-json",
-}
-
-_WSDL = SpecFormat("wsdl-link", "wsdl", "wsdl")
-_NO_SPEC_TYPES = frozenset({"websocket", "odata", "grpc"})
-
-#: API schemas APIM generates from an imported specification (re-created by every import, so
-#: writing them would duplicate the specification and fight it on publish)
-_IMPORTED_SCHEMA_TYPES = frozenset(
-    {
-        "application/vnd.oai.openapi.components+json",
-        "application/vnd.ms-azure-apim.swagger.definitions+json",
-        "application/vnd.ms-azure-apim.xsd+xml",
-        "application/vnd.ms-azure-apim.wadl.grammars+xml",
-        "application/vnd.ms-azure-apim.graphql.schema",
-    }
-)
-
-
-def spec_format_for(name: str | None) -> SpecFormat:
-    """The export recipe for a ``--spec-format`` value (case-insensitive; apiops aliases accepted)."""
-    if not name:
-        return SPEC_FORMATS[DEFAULT_SPEC_FORMAT]
-    lowered = name.strip().lower()
-    if lowered in SPEC_FORMATS:
-        return SPEC_FORMATS[lowered]
-    squashed = lowered.replace("-", "").replace("_", "")
-    if squashed in _SPEC_ALIASES:
-        return SPEC_FORMATS[_SPEC_ALIASES[squashed]]
-    raise ConfigError(f"unknown specification format {name!r}; use one of {', '.join(SPEC_FORMATS)}")
 
 
 class Selector(Protocol):
@@ -144,28 +96,8 @@ class ExtractResult:
         }
 
 
-@dataclass(frozen=True)
-class _LinkSource:
-    """Where one link kind is listed: from which end, which collection, and how to name the far end."""
-
-    owner: str  # kind whose items the list hangs off
-    template: str  # list path under the owner, ``{0}`` = owner name
-    id_field: str | None  # property holding the far end's id (``*Links`` collections)
-    owner_is_first: bool  # True when the owner is names[0] of the link key
-
-
-#: (link kind, in a workspace?) → how it is listed
-_LINK_SOURCES: Mapping[tuple[str, bool], _LinkSource] = {
-    ("tag-api", False): _LinkSource("api", "apis/{0}/tags", None, False),
-    ("tag-product", False): _LinkSource("product", "products/{0}/tags", None, False),
-    ("product-api", False): _LinkSource("product", "products/{0}/apis", None, True),
-    ("product-group", False): _LinkSource("product", "products/{0}/groupLinks", "groupId", True),
-    ("gateway-api", False): _LinkSource("gateway", "gateways/{0}/apis", None, True),
-    ("tag-api", True): _LinkSource("tag", "tags/{0}/apiLinks", "apiId", True),
-    ("tag-product", True): _LinkSource("tag", "tags/{0}/productLinks", "productId", True),
-    ("product-api", True): _LinkSource("product", "products/{0}/apiLinks", "apiId", True),
-    ("product-group", True): _LinkSource("product", "products/{0}/groupLinks", "groupId", True),
-}
+#: the row of the specification file (exported rather than listed)
+_SPEC_ROW = next(k for k in KINDS if k.special == "specification")
 
 
 def _folder(row: Kind) -> str:
@@ -255,7 +187,7 @@ class _Reader:
         if isinstance(version_set, str) and version_set:
             ident: tuple[str, ...] = ("vs", relative_id(version_set).casefold())
         else:
-            ident = ("api", (key.workspace or "").casefold(), split_revision(key.names[0])[0].casefold())
+            ident = ("root", (key.workspace or "").casefold(), split_revision(key.names[0])[0].casefold())
         with self._guard:
             return self._export_locks.setdefault(ident, threading.Lock())
 
@@ -266,7 +198,7 @@ class _Reader:
             for row in KINDS
             if row.parent is None
             and row.extract
-            and row.name != "workspace"
+            and row.name != WORKSPACE_KIND
             and (row.in_workspace if workspace else row.in_service)
         ]
         found: list[Resource] = []
@@ -287,9 +219,7 @@ class _Reader:
             name = item.get("name")
             if not isinstance(name, str) or not name:
                 continue
-            if name.casefold() in row.system_names:
-                continue
-            if row.name == "group" and (item.get("properties") or {}).get("builtIn") is True:
+            if name.casefold() in row.system_names or behaviour_for(row.name).skip_listed(item, None):
                 continue
             key = ResourceKey(row.name, (name,), workspace)
             if self.selects(key, item):
@@ -342,11 +272,13 @@ class _Reader:
             if self.needed is not None and not self.needed(child, key):
                 continue
             tasks.append(lambda child=child: self.read_child(child, key, body))
-        for (link_name, in_ws), source in _LINK_SOURCES.items():
-            if source.owner == row.name and in_ws == (key.workspace is not None):
-                if self.needed is not None and not self.needed(KIND_BY_NAME[link_name], key):
-                    continue
-                tasks.append(lambda link_name=link_name, source=source: self.read_links(link_name, source, key))
+        for link_row in KINDS:
+            source = link_row.workspace_link_listing if key.workspace is not None else link_row.link_listing
+            if source is None or source.owner != row.name:
+                continue
+            if self.needed is not None and not self.needed(link_row, key):
+                continue
+            tasks.append(lambda link_row=link_row, source=source: self.read_links(link_row, source, key))
         # one item's children run one after another: items themselves run concurrently, which
         # already fills the client's slots; nesting pools here only multiplies idle threads
         found = [resource]
@@ -355,7 +287,6 @@ class _Reader:
         return found
 
     def read_child(self, row: Kind, parent: ResourceKey, parent_body: Mapping[str, Any]) -> list[Resource]:
-        revision = split_revision(parent.names[-1])[1] is not None
         if row.special == "specification":
             if not self.include_specifications:
                 return []
@@ -363,8 +294,9 @@ class _Reader:
             return [spec] if spec else []
         if row.content_kind == "policy" and row.arity == parent.row.arity:
             return self.singleton_policy(ResourceKey(row.name, parent.names, parent.workspace))
-        if row.name == "api-release" and revision:
-            return []  # releases belong to the root API only
+        behaviour = behaviour_for(row.name)
+        if not behaviour.extracted_under(parent):
+            return []  # e.g. releases belong to the root API only
         path = fill(row.collection_template(parent.workspace), parent.names, parent.workspace)
         items = self.list_or_skip(path, root=False, row=row, parent_path=parent.arm_path)
         if items is None:
@@ -375,27 +307,27 @@ class _Reader:
             if not isinstance(name, str) or not name:
                 continue
             key = ResourceKey(row.name, parent.names + (name,), parent.workspace)
-            if row.name == "api-schema" and _is_imported_schema(item, parent_body):
-                continue  # part of the specification (or the GraphQL SDL written as specification.graphql)
+            if behaviour.skip_listed(item, parent_body):
+                continue  # e.g. an API schema that is part of the specification
             if self.selects(key, item):
                 chosen.append((key, item))
-        if row.name == "api-operation":
-            policy_row = next(k for k in KINDS if k.parent == "api-operation" and k.content_kind == "policy")
-            keys = [ResourceKey(policy_row.name, k.names, k.workspace) for k, _ in chosen]
+        if not row.extract:
+            # listed only for what hangs under it (operations come from the specification): their policies
+            policy_rows = [k for k in KINDS if k.parent == row.name and k.content_kind == "policy"]
+            keys = [ResourceKey(p.name, k.names, k.workspace) for p in policy_rows for k, _ in chosen]
             keys = [k for k in keys if self.selects(k)]
             return [r for r in self.arm.map(self.policy, keys) if r is not None]
         return self.read_items(row, chosen)
 
-    def read_links(self, link_name: str, source: _LinkSource, owner: ResourceKey) -> list[Resource]:
+    def read_links(self, link_row: Kind, source: LinkListing, owner: ResourceKey) -> list[Resource]:
         if split_revision(owner.names[-1])[1] is not None:
             return []  # links to non-current revisions are never extracted
         scope = f"workspaces/{owner.workspace}/" if owner.workspace else ""
         path = scope + source.template.format(owner.names[0])
-        link_row = KIND_BY_NAME[link_name]
         items = self.list_or_skip(path, root=False, row=link_row, parent_path=owner.arm_path)
-        if items is None and link_name == "product-group" and owner.workspace is None:
+        if items is None and source.fallback is not None:
             items = self.list_or_skip(
-                f"products/{owner.names[0]}/groups", root=False, row=link_row, parent_path=owner.arm_path
+                scope + source.fallback.format(owner.names[0]), root=False, row=link_row, parent_path=owner.arm_path
             )
         if items is None:
             return []
@@ -405,24 +337,24 @@ class _Reader:
             if not far or split_revision(far)[1] is not None:
                 continue
             names = (owner.names[0], far) if source.owner_is_first else (far, owner.names[0])
-            key = ResourceKey(link_name, names, owner.workspace)
+            key = ResourceKey(link_row.name, names, owner.workspace)
             if self.selects(key, item):
                 found.append(Resource(key, normalise_body(key, item)))
         return found
 
     def specification(self, api: ResourceKey, body: Mapping[str, Any], recipe: SpecFormat | None = None) -> Resource | None:
-        key = ResourceKey("api-specification", api.names, api.workspace)
-        api_type = _api_type(body)
-        if api_type in _NO_SPEC_TYPES:
+        key = ResourceKey(_SPEC_ROW.name, api.names, api.workspace)
+        kind_of_api = api_type(body)
+        if kind_of_api in NO_SPEC_API_TYPES:
             return None
-        if api_type == "graphql":
+        if kind_of_api == "graphql":
             schema = self.arm.get(f"{api.arm_path}/schemas/graphql")
             document = (schema.properties.get("document") or {}) if schema else {}
             value = document.get("value") if isinstance(document, Mapping) else None
             if not isinstance(value, str):
                 return None
             return Resource(key, {}, content=value, content_format="graphql", content_ext="graphql")
-        recipe = _WSDL if api_type == "soap" else (recipe or self.spec)
+        recipe = WSDL_RECIPE if kind_of_api == "soap" else (recipe or self.spec)
         with self.export_lock(body, api):
             try:
                 exported = self.arm.get(api.arm_path, params={"export": "true", "format": recipe.export})
@@ -445,20 +377,6 @@ class _Reader:
         if recipe.to_yaml:
             text = _json_to_yaml(text)
         return Resource(key, {}, content=text, content_format=recipe.content_format, content_ext=recipe.ext)
-
-
-def _api_type(body: Mapping[str, Any]) -> str:
-    properties = body.get("properties") if isinstance(body.get("properties"), Mapping) else {}
-    value = properties.get("type") or properties.get("apiType") or "http"
-    return str(value).lower()
-
-
-def _is_imported_schema(item: Mapping[str, Any], api_body: Mapping[str, Any]) -> bool:
-    properties = item.get("properties") if isinstance(item.get("properties"), Mapping) else {}
-    content_type = str(properties.get("contentType") or "").lower()
-    if _api_type(api_body) in _NO_SPEC_TYPES:
-        return False
-    return content_type in _IMPORTED_SCHEMA_TYPES
 
 
 def _far_end(item: Mapping[str, Any], id_field: str | None) -> str | None:
@@ -546,13 +464,13 @@ def read_instance(
     """
     reader = _Reader(arm, config, spec_format_for(spec_format), include_specifications, progress, needed)
     state = State(reader.read_scope(None))
-    workspace_row = KIND_BY_NAME["workspace"]
+    workspace_row = KIND_BY_NAME[WORKSPACE_KIND]
     items = reader.list_or_skip(workspace_row.collection_template(None), root=True, row=workspace_row) or []
     workspaces: list[tuple[ResourceKey, dict[str, Any]]] = []
     for item in items:
         name = item.get("name")
         if isinstance(name, str) and name:
-            key = ResourceKey("workspace", (name,))
+            key = ResourceKey(WORKSPACE_KIND, (name,))
             if reader.selects(key, item):
                 workspaces.append((key, item))
     if workspaces:

@@ -27,6 +27,7 @@ __all__ = [
     "Action",
     "Plan",
     "PLAN_FORMAT_VERSION",
+    "TARGET_FIELDS",
     "canonical_json",
     "content_hash",
     "split_revision",
@@ -53,6 +54,9 @@ def revision_name(root: str, revision: str | int) -> str:
     return f"{root}{REVISION_MARK}{revision}"
 
 PLAN_FORMAT_VERSION = 1
+
+#: what names the instance a plan was made for (``Plan.target``), besides the commit
+TARGET_FIELDS: tuple[str, ...] = ("subscription", "resourceGroup", "service")
 
 
 def _fold(name: str) -> str:

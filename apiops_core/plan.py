@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from .behaviours import all_behaviours, behaviour_for
+from .behaviours.apis import REPUT_AFTER_IMPORT, replaced_revisions  # noqa: F401 - re-exported
+from .behaviours.named_values import is_skipped_secret  # noqa: F401 - re-exported
+from .behaviours.products import UNFINISHED_CREATE  # noqa: F401 - re-exported
 from .errors import ConfigError, GuardError
 from .kinds import KIND_BY_NAME
-from .model import Action, Plan, Resource, ResourceKey, State, canonical_json, revision_name
+from .model import TARGET_FIELDS, Action, Plan, Resource, ResourceKey, State, canonical_json
 from .normalise import normalise_body, same_body
 from .references import display_index, references_of
 
@@ -49,6 +52,7 @@ __all__ = [
     "merge_plans",
     "guard_deletions",
     "MASK",
+    "UNFINISHED_CREATE",
 ]
 
 MASK = "***"
@@ -370,10 +374,9 @@ def _spec_parts(text: str, fmt: str) -> tuple[Any, Mapping[str, Any]]:
 
 def _secret_paths(resource: Resource) -> tuple[str, ...]:
     row = resource.key.row
-    paths = tuple(row.secret_fields)
-    if resource.key.kind == "named-value" and not resource.properties.get("secret"):
-        paths = tuple(p for p in paths if p != "properties.value")
-    return paths
+    if row.secret_flag and not resource.properties.get(row.secret_flag):
+        return ()  # a plain named value's value is configuration, not a secret
+    return tuple(row.secret_fields)
 
 
 def _get_path(body: Mapping[str, Any], path: str) -> Any:
@@ -449,8 +452,8 @@ def resources_equal(desired: Resource, current: Resource) -> bool:
     if row.content_kind == "policy":
         if normalise_policy(desired.content) != normalise_policy(current.content):
             return False
-        if desired.key.kind != "policy-fragment":
-            return True
+        if row.info_path is None:
+            return True  # a policy without an information file has no body to compare
     if row.content_kind == "specification":
         return spec_signature(desired.content, desired.content_format) == spec_signature(
             current.content, current.content_format or desired.content_format
@@ -574,8 +577,9 @@ def dependencies(key: ResourceKey, state: State, *, index: Mapping[Any, Resource
     row = key.row
     parent = key.parent
     while parent is not None and parent not in state and parent.row.parent and not parent.row.in_tree:
-        # an operation is not in the tree: its policy waits for the API and its specification
-        found.setdefault(ResourceKey("api-specification", parent.names[:1], key.workspace), None)
+        # an operation is not in the tree: its policy waits for what creates it (the specification)
+        for maker in parent.row.depends_on_kinds:
+            found.setdefault(ResourceKey(maker, parent.names[:KIND_BY_NAME[maker].arity], key.workspace), None)
         parent = parent.parent
     if parent is not None:
         found.setdefault(parent, None)
@@ -624,25 +628,8 @@ def is_system(key: ResourceKey, resource: Resource | None = None) -> bool:
     row = key.row
     if key.names and key.names[-1].casefold() in row.system_names:
         return True
-    if key.kind == "group" and resource is not None and resource.properties.get("builtIn"):
-        return True
-    if key.kind == "group" and resource is not None and resource.properties.get("type") == "system":
-        return True
-    if key.kind == "product-group" and key.names[-1].casefold() in KIND_BY_NAME["group"].system_names:
-        return False  # links to built-in groups are ordinary links
-    return False
-
-
-def is_skipped_secret(resource: Resource) -> bool:
-    """A secret named value without a value or a Key Vault reference is skipped with a warning."""
-    if resource.key.kind != "named-value":
-        return False
-    props = resource.properties
-    if not props.get("secret"):
-        return False
-    key_vault = props.get("keyVault")
-    has_vault = isinstance(key_vault, Mapping) and bool(key_vault.get("secretIdentifier"))
-    return not props.get("value") and not has_vault
+    # links to built-in groups are ordinary links: a link row has no system names of its own
+    return behaviour_for(key.kind).is_system(key, resource)
 
 
 def guard_deletions(deletes: Sequence[Action], max_deletions: int | None) -> None:
@@ -739,66 +726,34 @@ def _deletable(key: ResourceKey, resource: Resource | None, current: State | Non
     row = key.row
     if not row.in_tree or row.special == "specification":
         return False
-    if key.kind == "api" and current is not None and key.revision is not None:
-        # never delete the instance's current revision on its own
-        if resource is not None and resource.properties.get("isCurrent"):
-            return False
+    if current is not None and not behaviour_for(key.kind).deletable(key, resource):
+        return False  # e.g. the instance's current revision, never deleted on its own
     return True
-
-
-def replaced_revisions(desired: State, before: State) -> list[tuple[ResourceKey, str, str]]:
-    """Old current revisions the tree dropped: ``(a;rev=N, N, M)`` for each root API ``a`` that
-    ``before`` (the instance, or the tree at ``--since``) has at revision N, the tree now names at
-    revision M != N, and the tree has no ``a;rev=N`` folder for.
-
-    Once the publish made M current, N is an ordinary non-current revision the tree lacks: the
-    Terminator deletes it (never the API, and never while it is still current: apply checks).
-    """
-    found: list[tuple[ResourceKey, str, str]] = []
-    for resource in before.of_kind("api"):
-        name = resource.key.names[0]
-        if resource.key.revision is not None:
-            continue
-        wanted = desired.get(resource.key)
-        if wanted is None:
-            continue
-        old = str(resource.properties.get("apiRevision") or "1")
-        new = str(wanted.properties.get("apiRevision") or "")
-        if not new or new == old:
-            continue
-        revision = ResourceKey(resource.key.kind, (revision_name(name, old),), resource.key.workspace)
-        if revision in desired:
-            continue
-        found.append((revision, old, new))
-    return found
 
 
 def _revision_deletes(desired: State, before: State, etags: Mapping[ResourceKey, str | None], where: str,
                       selects: Callable[[ResourceKey], bool] | None = None,
                       already: Iterable[ResourceKey] = ()) -> tuple[Action, ...]:
+    """Deletes the behaviours imply (an old current revision the tree replaced), not already planned."""
     seen = set(already)
     actions = []
-    for key, old, new in replaced_revisions(desired, before):
-        if key in seen or (selects is not None and not selects(key)):
-            continue
-        actions.append(Action(
-            verb="delete", key=key, etag=etags.get(key), depends_on=(),
-            reason=f"delete (revision {old} of {key.api_root} was current {where}; the artifacts make "
-                   f"revision {new} current and have no folder for {old})",
-        ))
+    for behaviour in all_behaviours():
+        for key, reason in behaviour.implied_deletes(desired, before):
+            if key in seen or (selects is not None and not selects(key)):
+                continue
+            actions.append(Action(verb="delete", key=key, etag=etags.get(key), depends_on=(),
+                                  reason=reason.replace("{where}", where)))
     return tuple(actions)
 
 
 def _secret_warnings(desired: State) -> tuple[list[str], set[ResourceKey]]:
+    """Resources the tree has but that cannot be put (secrets without a value), with a warning each."""
     warnings, skipped = [], set()
-    for resource in desired.of_kind("named-value"):
-        if is_skipped_secret(resource):
+    for resource in desired:
+        behaviour = behaviour_for(resource.key.kind)
+        if behaviour.skip_put(resource) is not None:
             skipped.add(resource.key)
-            where = f" ({resource.source.path})" if resource.source else ""
-            warnings.append(
-                f"secret named value {resource.key.name!r}{where} has no value and no Key Vault reference: "
-                "skipped (set it with a {#token#} in the override file, or use keyVault)"
-            )
+            warnings.append(behaviour.skip_warning(resource))
     return warnings, skipped
 
 
@@ -837,12 +792,15 @@ def plan_against_instance(
                 if twin in desired:
                     continue  # the same link, declared for the API itself too
                 existing = existing or current.get(twin)
-            if existing is not None and resources_equal(resource, existing) and not _secret_changed(resource, secret_values):
-                if key.kind == "product" and _unfinished_create(key, desired, current):
-                    puts.append(_put_action(key, desired, existing, UNFINISHED_CREATE, etags.get(key), index))
+            behaviour = behaviour_for(key.kind)
+            if existing is not None and resources_equal(resource, existing) \
+                    and not behaviour.secret_changed(resource, secret_values):
+                reason = behaviour.reput_reason(key, desired, current)
+                if reason is not None:
+                    puts.append(_put_action(key, desired, existing, reason, etags.get(key), index))
                 continue
             puts.append(_put_action(key, desired, existing, "create" if existing is None else "update", etags.get(key), index))
-    puts = _with_reputs_after_import(puts, desired, current, etags, index)
+    puts = _adjusted_puts(puts, desired, current, etags, index)
     deletes: tuple[Action, ...] = ()
     if terminator and prune:
         linked_via_revision = {t for t in map(_api_link_twin, desired.keys()) if t is not None}
@@ -850,7 +808,7 @@ def plan_against_instance(
             r.key
             for r in current
             if r.key not in desired
-            and not (r.key.kind == "api" and ResourceKey("api-specification", r.key.names, r.key.workspace) in desired)
+            and behaviour_for(r.key.kind).kept_because(r.key, desired) is None
             and (selects is None or selects(r.key))
             and _deletable(r.key, r, current)
             and not _auto_link(r.key, desired)
@@ -866,109 +824,19 @@ def plan_against_instance(
     return Plan(puts=_ordered_puts(puts), deletes=deletes, target=dict(target or {}), warnings=tuple(warnings))
 
 
-#: reason of a product put that finishes a create an earlier run did not (apply removes what
-#: APIM added to the new product, exactly as after a create; the product PUT itself is a no-op)
-UNFINISHED_CREATE = "finish create: remove what APIM added to the new product"
+def _adjusted_puts(puts: Sequence[Action], desired: State, current: State,
+                  etags: Mapping[ResourceKey, str | None], index: Mapping[Any, ResourceKey],
+                  skipped: Iterable[ResourceKey] = ()) -> list[Action]:
+    """The puts with what each behaviour adds or orders (a specification import's re-puts)."""
 
+    def make_put(key: ResourceKey, existing: Resource | None, reason: str) -> Action:
+        return _put_action(key, desired, existing, reason, etags.get(key), index)
 
-def _unfinished_create(key: ResourceKey, desired: State, current: State) -> bool:
-    """The instance still holds what APIM adds to a NEW product, and the artifacts do not declare it.
-
-    APIM gives every new product a subscription owned by the administrator (``/users/1``). apply
-    removes it right after creating the product (unless the artifacts declare it); a run killed
-    between the two leaves it, and the product then looks unchanged. An administrator-owned
-    subscription to a product of the artifacts that the artifacts do not declare means the create
-    was not finished (or the product was made in the portal and the artifacts, the source of
-    truth, do not want it): finish it the same way. Subscriptions of other owners are never touched.
-    """
-    scope = f"/products/{key.names[0]}".casefold()
-    for subscription in current.of_kind("subscription"):
-        if subscription.key.workspace != key.workspace or subscription.key in desired:
-            continue
-        props = subscription.properties
-        if str(props.get("scope", "")).casefold().endswith(scope) and str(props.get("ownerId", "")).casefold().endswith("/users/1"):
-            return True
-    return False
-
-
-#: reason of a put of an unchanged operation-level resource whose API's specification is imported
-REPUT_AFTER_IMPORT = "re-put after the specification import, which resets operations and API schemas"
-
-#: kinds under an API that a specification import replaces (besides what lives under an operation)
-_RESET_BY_IMPORT = frozenset({"api-operation", "api-schema"})
-
-
-def _reset_by_import(key: ResourceKey) -> bool:
-    """Whether a specification import of ``key``'s API resets it: the API's operations and schemas,
-    and everything under an operation (its policy, and any kind added there)."""
-    if key.kind in _RESET_BY_IMPORT:
-        return True
-    parent = key.parent
-    while parent is not None:
-        if parent.kind == "api-operation":
-            return True
-        parent = parent.parent
-    return False
-
-
-def _with_reputs_after_import(puts: Sequence[Action], desired: State, current: State,
-                              etags: Mapping[ResourceKey, str | None], index: Mapping[Any, ResourceKey],
-                              skipped: Iterable[ResourceKey] = ()) -> list[Action]:
-    """``puts`` plus a put of every resource of the tree that an import of its API's specification
-    (planned in ``puts``) resets, each ordered after that import.
-
-    Why: an import replaces the API's operations and schemas (APIM re-creates them from the
-    document), and what hangs under an operation (its policy) goes with them. Putting them again
-    after the import makes one publish converge, instead of the next publish finding them missing.
-    Resources already planned are not doubled, but wait for the import too.
-    """
-    imports = {
-        (a.key.names[0].casefold(), a.key.workspace): a.key for a in puts
-        if a.key.kind == "api-specification" and (desired.get(a.key) is None
-                                                  or desired.get(a.key).content_format != "graphql")  # type: ignore[union-attr]
-    }
-    if not imports:
-        return list(puts)
-
-    def spec_for(key: ResourceKey) -> ResourceKey | None:
-        if not key.names or not _reset_by_import(key):
-            return None
-        return imports.get((key.names[0].casefold(), key.workspace))
-
-    result = []
-    for action in puts:
-        spec = spec_for(action.key)
-        if spec is not None and spec not in action.depends_on:
-            action = replace(action, depends_on=action.depends_on + (spec,))
-        result.append(action)
-    planned = {a.key for a in puts} | set(skipped)
-    for resource in desired:
-        key = resource.key
-        if key in planned or not key.row.in_tree:
-            continue
-        spec = spec_for(key)
-        if spec is None:
-            continue
-        existing = current.get(key)
-        verb = "create" if existing is None else "update"
-        action = _put_action(key, desired, existing, f"{verb} ({REPUT_AFTER_IMPORT})", etags.get(key), index)
-        if spec not in action.depends_on:
-            action = replace(action, depends_on=action.depends_on + (spec,))
-        result.append(action)
+    result = list(puts)
+    skipped = tuple(skipped)
+    for behaviour in all_behaviours():
+        result = behaviour.adjust_puts(result, desired, current, make_put, skipped)
     return result
-
-
-def _secret_changed(resource: Resource, live: Mapping[ResourceKey, str | None] | None) -> bool:
-    """A secret named value whose tree value differs from the live one (unknown counts as differs).
-
-    ``live`` None means the caller could not read secrets: they are then compared by the rest.
-    """
-    if live is None or resource.key.kind != "named-value" or not resource.properties.get("secret"):
-        return False
-    value = resource.properties.get("value")
-    if not value:
-        return False
-    return live.get(resource.key) != value
 
 
 def _api_link_twin(key: ResourceKey) -> ResourceKey | None:
@@ -1017,7 +885,7 @@ def plan_since(
     span = f"{since[:12]}..{until[:12] if len(until) > 12 else until}"
     keys: set[ResourceKey] = set()
     for key in changed:
-        if key.kind == "api-operation":
+        if not key.row.in_tree:
             continue
         keys.add(key)
     puts: list[Action] = []
@@ -1029,14 +897,14 @@ def plan_since(
             verb = "update" if existing.get(key, key in previous) else "create"
             puts.append(_put_action(key, desired, previous.get(key), f"{verb} (changed in {span})", etags.get(key), index))
             continue
-        if key.kind == "api-specification" and ResourceKey("api", key.names, key.workspace) in desired:
-            continue  # a removed specification file leaves the API (and its operations) alone
-        if key.kind == "api" and ResourceKey("api-specification", key.names, key.workspace) in desired:
-            warnings.append(f"{key}: apiInformation.json removed but its specification is still there; not deleted")
+        # (a removed specification file leaves the API and its operations alone: never deletable)
+        kept = behaviour_for(key.kind).kept_because(key, desired)
+        if kept is not None:
+            warnings.append(f"{key}: {kept}; not deleted")
             continue
         if key in previous and _deletable(key, previous.get(key), None):
             gone.append(key)
-    puts = _with_reputs_after_import(puts, desired, previous, etags, index, skipped)
+    puts = _adjusted_puts(puts, desired, previous, etags, index, skipped)
     deletes: tuple[Action, ...] = ()
     if terminator:
         deletes = _delete_actions(gone, previous, etags, f"delete (files removed in {span})")
@@ -1060,7 +928,7 @@ def merge_plans(existing: Plan | None, new: Plan, *, creator: bool, terminator: 
 
 def ensure_same_target(existing: Plan, new: Plan) -> None:
     """A plan file must describe one instance; refuse to merge halves planned for different ones."""
-    for name in ("subscription", "resourceGroup", "service"):
+    for name in TARGET_FIELDS:
         a, b = existing.target.get(name), new.target.get(name)
         if a and b and a.casefold() != b.casefold():
             raise ConfigError(f"the plan file was planned for {name} {a!r}, not {b!r}; use a separate --out file")
