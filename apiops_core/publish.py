@@ -185,18 +185,9 @@ def _extractor_config(path: str | None) -> Any:
 
 def _spec_recipe(resource: Resource) -> Any:
     """The export that matches a specification file (a v2 YAML file compares with a v2 export)."""
-    from .extract import SPEC_FORMATS
+    from .specs import Specification
 
-    fmt = resource.content_format or "openapi"
-    if fmt == "openapi" and resource.content and "swagger" in resource.content[:2000]:
-        from .plan import _parse_document
-
-        document = _parse_document(resource.content)
-        if isinstance(document, Mapping) and "swagger" in document:
-            return SPEC_FORMATS["openapi-v2-json"]
-    by_format = {"openapi": "openapi-v3-yaml", "openapi+json": "openapi-v3-json", "swagger-json": "openapi-v2-json",
-                 "wadl-xml": "wadl"}
-    return SPEC_FORMATS[by_format.get(fmt, "openapi-v3-yaml")]
+    return Specification(resource.content or "", resource.content_format).export_recipe()
 
 
 def children_needed(desired: State) -> Any:
