@@ -23,8 +23,6 @@ output folder exactly as it was.
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 import threading
 from collections import Counter
@@ -39,11 +37,8 @@ from .model import Resource, ResourceKey, State, split_revision
 from .normalise import normalise_body, relative_id
 from .specs import (  # noqa: F401 - SPEC_FORMATS, SpecFormat, DEFAULT_SPEC_FORMAT, spec_format_for re-exported
     DEFAULT_SPEC_FORMAT,
-    NO_SPEC_API_TYPES,
     SPEC_FORMATS,
-    WSDL_RECIPE,
     SpecFormat,
-    api_type,
     spec_format_for,
 )
 
@@ -343,40 +338,19 @@ class _Reader:
         return found
 
     def specification(self, api: ResourceKey, body: Mapping[str, Any], recipe: SpecFormat | None = None) -> Resource | None:
+        """The API's specification file, exported by the row's behaviour (this reader is its port)."""
         key = ResourceKey(_SPEC_ROW.name, api.names, api.workspace)
-        kind_of_api = api_type(body)
-        if kind_of_api in NO_SPEC_API_TYPES:
-            return None
-        if kind_of_api == "graphql":
-            schema = self.arm.get(f"{api.arm_path}/schemas/graphql")
-            document = (schema.properties.get("document") or {}) if schema else {}
-            value = document.get("value") if isinstance(document, Mapping) else None
-            if not isinstance(value, str):
-                return None
-            return Resource(key, {}, content=value, content_format="graphql", content_ext="graphql")
-        recipe = WSDL_RECIPE if kind_of_api == "soap" else (recipe or self.spec)
-        with self.export_lock(body, api):
-            try:
-                exported = self.arm.get(api.arm_path, params={"export": "true", "format": recipe.export})
-            except ArmError as error:
-                if error.status is not None and 400 <= error.status < 500:
-                    _LOG.warning("%s: APIM cannot export it as %s (%s); no specification written", api, recipe.export, error.code)
-                    return None
-                raise
-            if exported is None:
-                return None
-            link = _export_link(exported.body)
-            if link is None:
-                inline = _export_inline(exported.body)
-                if inline is None:
-                    _LOG.warning("%s: the export answer has no link; no specification written", api)
-                    return None
-                text = inline
-            else:
-                text = self.arm.download(link)
-        if recipe.to_yaml:
-            text = _json_to_yaml(text)
-        return Resource(key, {}, content=text, content_format=recipe.content_format, content_ext=recipe.ext)
+        return behaviour_for(_SPEC_ROW.name).export(key, api, body, self, recipe or self.spec)
+
+    # the rest of the port an exporting behaviour gets (``behaviours.base.ExtractPort``)
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.arm.get(path, params=params) if params else self.arm.get(path)
+
+    def download(self, url: str) -> str:
+        return self.arm.download(url)
+
+    def warn(self, message: str) -> None:
+        _LOG.warning("%s", message)
 
 
 def _far_end(item: Mapping[str, Any], id_field: str | None) -> str | None:
@@ -387,34 +361,6 @@ def _far_end(item: Mapping[str, Any], id_field: str | None) -> str | None:
             return ident.rstrip("/").rsplit("/", 1)[-1]
     name = item.get("name")
     return name if isinstance(name, str) and name else None
-
-
-def _export_link(body: Mapping[str, Any]) -> str | None:
-    for holder in (body.get("value"), (body.get("properties") or {}).get("value"), body):
-        if isinstance(holder, Mapping) and isinstance(holder.get("link"), str) and holder.get("link"):
-            return str(holder["link"])
-    return None
-
-
-def _export_inline(body: Mapping[str, Any]) -> str | None:
-    value = body.get("value")
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        return json.dumps(value, indent=2)
-    return None
-
-
-def _json_to_yaml(text: str) -> str:
-    """OpenAPI v2 arrives as JSON only; keep key order, never fold long lines."""
-    from ruamel.yaml import YAML
-
-    yaml = YAML()
-    yaml.default_flow_style = False
-    yaml.width = 1 << 20
-    stream = io.StringIO()
-    yaml.dump(json.loads(text), stream)
-    return stream.getvalue()
 
 
 def _drop_dangling_links(state: State) -> None:

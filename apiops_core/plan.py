@@ -35,6 +35,7 @@ from .kinds import KIND_BY_NAME
 from .model import TARGET_FIELDS, Action, Plan, Resource, ResourceKey, State, canonical_json
 from .normalise import normalise_body, same_body
 from .references import display_index, references_of
+from .specs import parse_document as _parse_document  # noqa: F401 - old private name, moved to specs.py
 from .specs import spec_parts as _spec_parts, spec_signature  # noqa: F401 - spec_signature re-exported
 
 __all__ = [

@@ -4,7 +4,8 @@ The hardest part of APIM lives here, in one place:
 
 - an API revision (``a;rev=N``) is its own ARM resource, made from the root API and inheriting
   what APIM does not let a revision change; making revision N current is a release;
-- a specification file is imported with the API's PUT (``format``/``value``, ``?import=true`` for
+- a specification file is exported (``?export=true&format=<x>-link``, then an unauthenticated
+  download; one export at a time per version set or root API, Azure/apiops #316), and imported with the API's PUT (``format``/``value``, ``?import=true`` for
   WADL/WSDL), and an import resets what the artifacts set besides the document (a second PUT
   restores it) and re-creates the API's operations and schemas (plan puts them again after it);
 - releases belong to the root API, and API schemas APIM generated from an import are not extracted.
@@ -12,12 +13,15 @@ The hardest part of APIM lives here, in one place:
 
 from __future__ import annotations
 
+import io
+import json
 from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
+from ..errors import ArmError
 from ..model import Action, Resource, ResourceKey, State, revision_name
-from ..specs import IMPORTED_SCHEMA_TYPES, NO_SPEC_API_TYPES, api_type, import_format
-from .base import ApplyContext, Behaviour, MakePut
+from ..specs import IMPORTED_SCHEMA_TYPES, NO_SPEC_API_TYPES, WSDL_RECIPE, SpecFormat, api_type, import_format
+from .base import ApplyContext, Behaviour, ExtractPort, MakePut
 
 __all__ = [
     "ApiBehaviour",
@@ -220,8 +224,75 @@ def _reset_by_import(key: ResourceKey) -> bool:
     return False
 
 
+def _export_link(body: Mapping[str, Any]) -> str | None:
+    for holder in (body.get("value"), (body.get("properties") or {}).get("value"), body):
+        if isinstance(holder, Mapping) and isinstance(holder.get("link"), str) and holder.get("link"):
+            return str(holder["link"])
+    return None
+
+
+def _export_inline(body: Mapping[str, Any]) -> str | None:
+    value = body.get("value")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return json.dumps(value, indent=2)
+    return None
+
+
+def _json_to_yaml(text: str) -> str:
+    """OpenAPI v2 arrives as JSON only; keep key order, never fold long lines."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.width = 1 << 20
+    stream = io.StringIO()
+    yaml.dump(json.loads(text), stream)
+    return stream.getvalue()
+
+
 class ApiSpecificationBehaviour(Behaviour):
-    """A specification file: imported with its API's PUT (GraphQL SDL: the ``graphql`` API schema)."""
+    """A specification file: exported from its API, imported with its API's PUT (GraphQL SDL: the
+    ``graphql`` API schema)."""
+
+    def export(self, key: ResourceKey, parent: ResourceKey, parent_body: Mapping[str, Any], port: ExtractPort,
+               recipe: Any) -> Resource | None:
+        """The API's specification in ``recipe``'s format (SOAP: WSDL, GraphQL: SDL), or None."""
+        api = parent
+        kind_of_api = api_type(parent_body)
+        if kind_of_api in NO_SPEC_API_TYPES:
+            return None
+        if kind_of_api == "graphql":
+            schema = port.get(f"{api.arm_path}/schemas/graphql")
+            document = (schema.properties.get("document") or {}) if schema else {}
+            value = document.get("value") if isinstance(document, Mapping) else None
+            if not isinstance(value, str):
+                return None
+            return Resource(key, {}, content=value, content_format="graphql", content_ext="graphql")
+        chosen: SpecFormat = WSDL_RECIPE if kind_of_api == "soap" else recipe
+        with port.export_lock(parent_body, api):
+            try:
+                exported = port.get(api.arm_path, params={"export": "true", "format": chosen.export})
+            except ArmError as error:
+                if error.status is not None and 400 <= error.status < 500:
+                    port.warn(f"{api}: APIM cannot export it as {chosen.export} ({error.code}); no specification written")
+                    return None
+                raise
+            if exported is None:
+                return None
+            link = _export_link(exported.body)
+            if link is None:
+                inline = _export_inline(exported.body)
+                if inline is None:
+                    port.warn(f"{api}: the export answer has no link; no specification written")
+                    return None
+                text = inline
+            else:
+                text = port.download(link)
+        if chosen.to_yaml:
+            text = _json_to_yaml(text)
+        return Resource(key, {}, content=text, content_format=chosen.content_format, content_ext=chosen.ext)
 
     def adjust_puts(self, puts: Sequence[Action], desired: State, current: State, make_put: MakePut,
                     skipped: Iterable[ResourceKey]) -> list[Action]:

@@ -14,11 +14,11 @@ the engine, so it imports neither ``apply`` nor ``extract`` and the layers stay 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Callable, ContextManager, Iterable, Mapping, Protocol, Sequence
 
 from ..model import Action, Resource, ResourceKey, State
 
-__all__ = ["Behaviour", "Port", "ApplyContext", "MakePut"]
+__all__ = ["Behaviour", "Port", "ExtractPort", "ApplyContext", "MakePut"]
 
 
 class Port(Protocol):
@@ -33,6 +33,18 @@ class Port(Protocol):
     def delete(self, path: str, params: Mapping[str, Any] | None = None) -> bool: ...
 
     def emit(self, kind: str, message: str) -> None: ...
+
+
+class ExtractPort(Protocol):
+    """What a behaviour may do while extracting: reads, downloads, one export at a time, warnings."""
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any: ...
+
+    def download(self, url: str) -> str: ...
+
+    def export_lock(self, body: Mapping[str, Any], key: ResourceKey) -> ContextManager[Any]: ...
+
+    def warn(self, message: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,11 @@ class Behaviour:
     def extracted_under(self, parent: ResourceKey) -> bool:
         """Whether this kind is read under ``parent`` at all."""
         return True
+
+    def export(self, key: ResourceKey, parent: ResourceKey, parent_body: Mapping[str, Any], port: ExtractPort,
+               recipe: Any) -> Resource | None:
+        """A resource that is exported rather than listed (a specification file), or None."""
+        return None
 
     # -- plan ------------------------------------------------------------------------------------
     def is_system(self, key: ResourceKey, resource: Resource | None) -> bool:
