@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Hashable, Iterable, Mapping, TypeVar
 
 from .errors import ApiOpsError, ArmError, PreconditionFailed
-from .model import Action, Plan, Resource, ResourceKey, State
-from .plan import UNFINISHED_CREATE
+from .behaviours import ApplyContext, behaviour_for, body_for_put
+from .model import Action, Plan, ResourceKey, State
+from .specs import IMPORT_FORMATS as SPEC_FORMATS  # noqa: F401 - re-exported (moved to specs.py)
 
 __all__ = [
     "ProgressEvent",
@@ -39,24 +40,6 @@ __all__ = [
 ]
 
 N = TypeVar("N", bound=Hashable)
-
-#: specification file type → ARM import format (and whether ``?import=true`` is needed)
-SPEC_FORMATS: dict[str, tuple[str, bool]] = {
-    "openapi": ("openapi", False),
-    "openapi+json": ("openapi+json", False),
-    "swagger-json": ("swagger-json", False),
-    "wadl-xml": ("wadl-xml", True),
-    "wsdl": ("wsdl", True),
-}
-#: properties a non-current revision takes from the current one (APIM rejects changing them); never
-#: ``serviceUrl``: each revision has its own backend (a revision is how a new backend is tried out)
-_INHERITED = ("displayName", "path", "protocols", "type", "description", "subscriptionRequired",
-              "apiVersion", "apiVersionSetId", "subscriptionKeyParameterNames", "authenticationSettings")
-#: properties an import may reset, restored by a second PUT when they differ afterwards
-_KEPT_AFTER_IMPORT = ("description", "displayName", "subscriptionRequired", "serviceUrl", "path", "protocols",
-                      "apiVersion", "apiVersionSetId", "apiRevisionDescription", "termsOfServiceUrl", "contact", "license")
-_SET_CURRENT_RELEASE = "apiops-set-current"
-
 
 # -- the scheduler ---------------------------------------------------------------------------
 
@@ -260,20 +243,6 @@ def check_etags(arm: Any, plan: Plan) -> list[str]:
     return drifted
 
 
-# -- bodies ------------------------------------------------------------------------------------
-
-def body_for_put(resource: Resource) -> dict[str, Any]:
-    """The JSON body sent for a resource: its properties (never the v7 link file's ``name``)."""
-    props = dict(resource.properties)
-    row = resource.key.row
-    if row.content_kind == "policy":
-        props["format"] = "rawxml"
-        props["value"] = resource.content or ""
-    if row.name == "api":
-        props.pop("isCurrent", None)
-    return {"properties": props} if props or not row.is_link else {}
-
-
 # -- executing one action -----------------------------------------------------------------------
 
 class _Runner:
@@ -287,7 +256,7 @@ class _Runner:
         self.writes = 0
         self._lock = threading.Lock()
         self.skipped: dict[ResourceKey, str] = {}
-        self.put_keys = {a.key for a in plan.puts}
+        self.put_keys = frozenset(a.key for a in plan.puts)
 
     # bookkeeping
     def _count(self, n: int = 1) -> None:
@@ -306,6 +275,20 @@ class _Runner:
 
     def skip(self, action: Action, why: str) -> None:
         self.skipped[action.key] = why
+
+    # the port behaviours get (``behaviours.base.Port``)
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.arm.get(path, params=params) if params else self.arm.get(path)
+
+    def list(self, path: str) -> Iterable[Mapping[str, Any]]:
+        return self.arm.list(path)
+
+    def emit_line(self, kind: str, message: str) -> None:
+        self.emit(ProgressEvent(kind, message))
+
+    def _context(self, action: Action) -> ApplyContext:
+        return ApplyContext(port=_Port(self), desired=self.desired, planned=self.put_keys,
+                            skip=lambda why: self.skip(action, why))
 
     # dispatch
     def run(self, action: Action) -> None:
@@ -331,25 +314,12 @@ class _Runner:
         resource = self.desired.get(action.key)
         if resource is None:
             raise ApiOpsError(f"{action.key} is in the plan but not in the artifacts")
-        kind = action.key.kind
-        if kind == "named-value":
-            from .plan import is_skipped_secret
-
-            if is_skipped_secret(resource):
-                self.skip(action, "secret without value or Key Vault reference")
-                return
-        if kind == "api":
-            self._put_api(action, resource)
-        elif kind == "api-specification":
-            self._put_specification(action, resource)
-        elif kind == "product":
-            self._put_product(action, resource)
-        elif kind == "product-group" and action.key.workspace is None and isinstance(resource.body.get("name"), str) \
-                and resource.body.get("name"):
-            # the v7 file keeps the link's own name (``developers-link``): put the link under it
-            self.put(f"products/{action.key.names[0]}/groupLinks/{resource.body['name']}",
-                     {"properties": {"groupId": f"/groups/{action.key.names[1]}"}})
-        else:
+        behaviour = behaviour_for(action.key.kind)
+        why = behaviour.skip_put(resource)
+        if why is not None:
+            self.skip(action, why)
+            return
+        if not behaviour.put(action, resource, self._context(action)):
             self.put(action.key.arm_path, self._unmasked(action, body_for_put(resource)))
 
     def _unmasked(self, action: Action, body: dict[str, Any]) -> dict[str, Any]:
@@ -364,165 +334,36 @@ class _Runner:
             self.emit(ProgressEvent("warning", f"{action.key}: masked secret {path} has no live value; left out", action))
         return {**body, "properties": properties}
 
-    # APIs, revisions, specifications
-    def _spec_of(self, key: ResourceKey) -> Resource | None:
-        spec_key = ResourceKey("api-specification", key.names, key.workspace)
-        if spec_key in self.put_keys:
-            return self.desired.get(spec_key)
-        return None
-
-    def _api_props(self, resource: Resource) -> dict[str, Any]:
-        props = dict(resource.properties)
-        for name in ("isCurrent", "format", "value"):
-            props.pop(name, None)
-        return props
-
-    def _put_api(self, action: Action, resource: Resource) -> None:
-        key = action.key
-        name = key.names[0]
-        root, _, revision = name.partition(";rev=")
-        props = self._api_props(resource)
-        base = key.arm_path.rsplit("/", 1)[0]
-        path = key.arm_path
-        if revision:
-            current = self.arm.get(f"{base}/{root}")
-            if current is not None:
-                for field_name in _INHERITED:
-                    if field_name in current.properties:
-                        props[field_name] = current.properties[field_name]
-                    else:
-                        props.pop(field_name, None)
-            props["apiRevision"] = revision
-            if self.arm.get(path) is None:  # only a new revision needs its source
-                props.setdefault("sourceApiId", f"/apis/{root}")
-            props.pop("apiVersionSet", None)
-        else:
-            path = self._make_current(key, base, root, props)
-        spec = self._spec_of(key)
-        if spec is not None and spec.content is not None and spec.content_format != "graphql":
-            self._import(key, props, spec, path=path)
-            return
-        self.put(path, {"properties": props})
-
-    def _make_current(self, key: ResourceKey, base: str, root: str, props: dict[str, Any]) -> str:
-        """Make the tree's current revision the instance's; return the path the root API is put to.
-
-        A new API whose tree names revision N > 1 is created as ``a;rev=N`` (the first revision of
-        an API is current, whatever its number). An existing API whose current revision differs
-        gets revision N from ``/apis/a`` if it lacks it, then a release makes N current (Azure/apiops
-        #184 ...); the release ``apiops-set-current`` is deleted afterwards unless the tree declares it.
-        """
-        wanted = str(props.get("apiRevision") or "")
-        if not wanted:
-            return key.arm_path
-        current = self.arm.get(f"{base}/{root}")
-        revision_path = f"{base}/{root};rev={wanted}"
-        if current is None:
-            return key.arm_path if wanted == "1" else revision_path
-        have = str(current.properties.get("apiRevision") or "1")
-        if wanted == have:
-            return key.arm_path
-        if self.arm.get(revision_path) is None:
-            self.put(revision_path, {"properties": {"apiRevision": wanted, "sourceApiId": f"/apis/{root}"}})
-        release_names = {r.key.names[-1].casefold() for r in self.desired.of_kind("api-release")
-                         if r.key.names[0].casefold() == root.casefold() and r.key.workspace == key.workspace}
-        self.put(f"{base}/{root}/releases/{_SET_CURRENT_RELEASE}",
-                 {"properties": {"apiId": f"/apis/{root};rev={wanted}", "notes": "Made current by apiops"}})
-        if _SET_CURRENT_RELEASE not in release_names:
-            self.delete(f"{base}/{root}/releases/{_SET_CURRENT_RELEASE}")
-        self.emit(ProgressEvent("info", f"revision {wanted} of {root} is now current (was {have})"))
-        return key.arm_path
-
-    def _import(self, key: ResourceKey, props: dict[str, Any], spec: Resource, *, path: str | None = None) -> None:
-        path = path or key.arm_path
-        fmt, needs_import = SPEC_FORMATS.get(spec.content_format or "", (spec.content_format or "openapi", False))
-        body: dict[str, Any] = {"properties": {**props, "format": fmt, "value": spec.content}}
-        params = {"import": "true"} if needs_import else None
-        if fmt == "wsdl":
-            body["properties"]["apiType"] = "soap"
-            body["properties"].pop("type", None)
-        response = self.put(path, body, params=params)
-        shown = response.properties if response is not None and response.body else {}
-        lost = {n: props[n] for n in _KEPT_AFTER_IMPORT if n in props and not _same(shown.get(n), props[n])}
-        if shown and lost:
-            # the import reset properties the artifacts set (WSDL wipes the description): restore them
-            self.put(path, {"properties": props})
-
-    def _put_specification(self, action: Action, resource: Resource) -> None:
-        key = action.key
-        api_key = ResourceKey("api", key.names, key.workspace)
-        if resource.content_format == "graphql":
-            self.put(f"{api_key.arm_path}/schemas/graphql", {"properties": {
-                "contentType": "application/vnd.ms-azure-apim.graphql.schema",
-                "document": {"value": resource.content or ""},
-            }})
-            return
-        if api_key in self.put_keys:
-            self.skip(action, "imported with the API's PUT")
-            return
-        api = self.desired.get(api_key)
-        if api is None:
-            raise ApiOpsError(f"{key}: a specification needs its API's apiInformation.json")
-        props = self._api_props(api)
-        if ";rev=" in key.names[0]:
-            props.pop("apiVersionSetId", None)
-        self._import(api_key, props, resource)
-
-    # products and what APIM adds to new ones
-    def _put_product(self, action: Action, resource: Resource) -> None:
-        key = action.key
-        response = self.put(key.arm_path, body_for_put(resource))
-        created = (
-            action.reason.startswith("create")
-            or action.reason == UNFINISHED_CREATE  # an earlier run was cut short right after the create
-            or getattr(response, "status", 0) == 201
-        )
-        if created:
-            self._remove_auto_created(key)
-
-    def _remove_auto_created(self, key: ResourceKey) -> None:
-        """APIM gives a new product a subscription and an Administrators link; keep them only if declared."""
-        prefix = f"workspaces/{key.workspace}/" if key.workspace else ""
-        wanted_subs = {r.key.name.casefold() for r in self.desired.of_kind("subscription") if r.key.workspace == key.workspace}
-        scope = f"/products/{key.names[0]}".casefold()
-        for item in self.arm.list(f"{prefix}subscriptions"):
-            name = str(item.get("name", ""))
-            item_scope = str((item.get("properties") or {}).get("scope", "")).casefold()
-            if not name or not item_scope.endswith(scope) or name.casefold() in wanted_subs:
-                continue
-            self.delete(f"{prefix}subscriptions/{name}")
-            self.emit(ProgressEvent("info", f"deleted subscription {name} that APIM created with new {key}"))
-        link = ResourceKey("product-group", (key.names[0], "administrators"), key.workspace)
-        if link not in self.desired and key.workspace is None:
-            if self.arm.get(link.arm_path) is not None:
-                self.delete(link.arm_path)
-                self.emit(ProgressEvent("info", f"removed the Administrators group link APIM added to new {key}"))
-
-    # deletes
     def _delete(self, action: Action) -> None:
         key = action.key
-        params: dict[str, str] | None = None
-        if key.kind == "api":
-            root, _, revision = key.names[0].partition(";rev=")
-            if revision:
-                current = self.arm.get(key.arm_path)
-                if current is not None and current.properties.get("isCurrent"):
-                    self.skip(action, "it is the instance's current revision; never deleted alone")
-                    return
-            else:
-                params = {"deleteRevisions": "true"}
-        elif key.kind == "product":
-            params = {"deleteSubscriptions": "true"}
+        why, params = behaviour_for(key.kind).delete_params(action, self._context(action))
+        if why is not None:
+            self.skip(action, why)
+            return
         if not self.delete(key.arm_path, params=params):
             self.skip(action, "already gone")
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, list) and isinstance(b, list):
-        return sorted(map(str, a)) == sorted(map(str, b))
-    if isinstance(a, str) and isinstance(b, str) and a.startswith("/") and b.startswith("/"):
-        return a.casefold().endswith(b.casefold()) or b.casefold().endswith(a.casefold())
-    return a == b
+class _Port:
+    """The runner as a behaviour sees it (``behaviours.base.Port``): reads, counted writes, progress."""
+
+    def __init__(self, runner: _Runner) -> None:
+        self._runner = runner
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self._runner.get(path, params)
+
+    def list(self, path: str) -> Iterable[Mapping[str, Any]]:
+        return self._runner.list(path)
+
+    def put(self, path: str, body: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> Any:
+        return self._runner.put(path, body, params=params)
+
+    def delete(self, path: str, params: Mapping[str, Any] | None = None) -> bool:
+        return self._runner.delete(path, params=params)
+
+    def emit(self, kind: str, message: str) -> None:
+        self._runner.emit_line(kind, message)
 
 
 def apply_plan(
@@ -574,7 +415,7 @@ def apply_plan(
         {a: [by_key_put[d] for d in a.depends_on if d in by_key_put] for a in plan.puts},
         runner.run,
         parallelism=bound,
-        exclusive=lambda a: "named-value" if a.key.kind == "named-value" else None,
+        exclusive=lambda a: a.key.kind if behaviour_for(a.key.kind).one_at_a_time else None,
     )
     record(puts)
     if plan.deletes:

@@ -44,6 +44,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from .errors import ArtifactError
 from .kinds import KIND_BY_NAME, KINDS, SPEC_EXTENSIONS, WORKSPACE_PREFIX, Kind, fill
+from .specs import EXT_FOR_CONTENT_FORMAT
 from .model import Resource, ResourceKey, SourceLocation, State
 from .safe_read import MAX_SPEC_DEPTH, check_yaml, decode_utf8, load_json, load_yaml_plain
 
@@ -73,14 +74,7 @@ __all__ = [
 ]
 
 #: the file extension a specification is written with, by ARM import format
-SPEC_EXT_FOR_FORMAT: dict[str, str] = {
-    "openapi": "yaml",
-    "openapi+json": "json",
-    "swagger-json": "json",
-    "wadl-xml": "wadl",
-    "wsdl": "wsdl",
-    "graphql": "graphql",
-}
+SPEC_EXT_FOR_FORMAT = EXT_FOR_CONTENT_FORMAT  # moved to specs.py; the old name stays
 
 _LOG = logging.getLogger("apiops.artifacts")
 _BOM = b"\xef\xbb\xbf"

@@ -33,6 +33,7 @@ from .artifacts import match_path
 from .errors import ConfigError
 from .kinds import KIND_BY_NAME, KINDS, Kind
 from .model import Resource, ResourceKey, State
+from .specs import CONFIG_SPEC_FORMATS
 from .safe_read import MAX_DEPTH, LIMIT_DOCUMENT, check_depth, check_yaml, decode_utf8, read_file, value_error_message
 
 __all__ = [
@@ -46,16 +47,8 @@ __all__ = [
 
 log = logging.getLogger("apiops.config")
 
-#: apiSpecificationFormat values (case-insensitive) → canonical name (Azure/apiops §1.4)
-SPEC_FORMATS: dict[str, str] = {
-    "json": "OpenApiV3Json",
-    "yaml": "OpenApiV3Yaml",
-    "openapiv3json": "OpenApiV3Json",
-    "openapiv3yaml": "OpenApiV3Yaml",
-    "openapiv2json": "OpenApiV2Json",
-    "openapiv2yaml": "OpenApiV2Yaml",
-    "wadl": "Wadl",
-}
+#: apiSpecificationFormat values (case-insensitive) → canonical name (moved to specs.py; the old name stays)
+SPEC_FORMATS: dict[str, str] = CONFIG_SPEC_FORMATS
 
 _REVISION = re.compile(r";rev=\d+$", re.IGNORECASE)
 

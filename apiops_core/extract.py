@@ -25,8 +25,6 @@ output folder exactly as it was.
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 import threading
 from collections import Counter
@@ -34,10 +32,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
-from .errors import ArmError, ConfigError
-from .kinds import KIND_BY_NAME, KINDS, Kind, fill
-from .model import Resource, ResourceKey, State
+from .behaviours import behaviour_for
+from .errors import ArmError
+from .kinds import KIND_BY_NAME, KINDS, WORKSPACE_KIND, Kind, LinkListing, fill
+from .model import Resource, ResourceKey, State, split_revision
 from .normalise import normalise_body, relative_id
+from .specs import (  # noqa: F401 - SPEC_FORMATS, SpecFormat, DEFAULT_SPEC_FORMAT, spec_format_for re-exported
+    DEFAULT_SPEC_FORMAT,
+    SPEC_FORMATS,
+    SpecFormat,
+    spec_format_for,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .arm import ArmClient
@@ -55,64 +60,6 @@ __all__ = [
 ]
 
 _LOG = logging.getLogger("apiops.extract")
-
-
-@dataclass(frozen=True)
-class SpecFormat:
-    """How one ``--spec-format`` choice is exported and stored."""
-
-    export: str  # the ARM export format (``openapi-link`` …)
-    content_format: str  # the ARM import format the file stands for (what the tree reader reports)
-    ext: str  # the file extension
-    to_yaml: bool = False  # APIM exports OpenAPI v2 as JSON only: convert client-side
-
-
-SPEC_FORMATS: Mapping[str, SpecFormat] = {
-    "openapi-v3-yaml": SpecFormat("openapi-link", "openapi", "yaml"),
-    "openapi-v3-json": SpecFormat("openapi+json-link", "openapi+json", "json"),
-    "openapi-v2-json": SpecFormat("swagger-link", "swagger-json", "json"),
-    "openapi-v2-yaml": SpecFormat("swagger-link", "openapi", "yaml", to_yaml=True),
-    "wadl": SpecFormat("wadl-link", "wadl-xml", "wadl"),
-}
-DEFAULT_SPEC_FORMAT = "openapi-v3-yaml"
-
-#: Azure/apiops spellings (API_SPECIFICATION_FORMAT) accepted as aliases
-_SPEC_ALIASES: Mapping[str, str] = {
-    "yaml": "openapi-v3-yaml",
-    "json": "openapi-v3-json",
-    "openapiv3yaml": "openapi-v3-yaml",
-    "openapiv3json": "openapi-v3-json",
-    "openapiv2yaml": "openapi-v2-yaml",
-    "openapiv2json": "openapi-v2-json",
-}
-
-_WSDL = SpecFormat("wsdl-link", "wsdl", "wsdl")
-_NO_SPEC_TYPES = frozenset({"websocket", "odata", "grpc"})
-
-#: API schemas APIM generates from an imported specification (re-created by every import, so
-#: writing them would duplicate the specification and fight it on publish)
-_IMPORTED_SCHEMA_TYPES = frozenset(
-    {
-        "application/vnd.oai.openapi.components+json",
-        "application/vnd.ms-azure-apim.swagger.definitions+json",
-        "application/vnd.ms-azure-apim.xsd+xml",
-        "application/vnd.ms-azure-apim.wadl.grammars+xml",
-        "application/vnd.ms-azure-apim.graphql.schema",
-    }
-)
-
-
-def spec_format_for(name: str | None) -> SpecFormat:
-    """The export recipe for a ``--spec-format`` value (case-insensitive; apiops aliases accepted)."""
-    if not name:
-        return SPEC_FORMATS[DEFAULT_SPEC_FORMAT]
-    lowered = name.strip().lower()
-    if lowered in SPEC_FORMATS:
-        return SPEC_FORMATS[lowered]
-    squashed = lowered.replace("-", "").replace("_", "")
-    if squashed in _SPEC_ALIASES:
-        return SPEC_FORMATS[_SPEC_ALIASES[squashed]]
-    raise ConfigError(f"unknown specification format {name!r}; use one of {', '.join(SPEC_FORMATS)}")
 
 
 class Selector(Protocol):
@@ -147,28 +94,8 @@ class ExtractResult:
         }
 
 
-@dataclass(frozen=True)
-class _LinkSource:
-    """Where one link kind is listed: from which end, which collection, and how to name the far end."""
-
-    owner: str  # kind whose items the list hangs off
-    template: str  # list path under the owner, ``{0}`` = owner name
-    id_field: str | None  # property holding the far end's id (``*Links`` collections)
-    owner_is_first: bool  # True when the owner is names[0] of the link key
-
-
-#: (link kind, in a workspace?) → how it is listed
-_LINK_SOURCES: Mapping[tuple[str, bool], _LinkSource] = {
-    ("tag-api", False): _LinkSource("api", "apis/{0}/tags", None, False),
-    ("tag-product", False): _LinkSource("product", "products/{0}/tags", None, False),
-    ("product-api", False): _LinkSource("product", "products/{0}/apis", None, True),
-    ("product-group", False): _LinkSource("product", "products/{0}/groupLinks", "groupId", True),
-    ("gateway-api", False): _LinkSource("gateway", "gateways/{0}/apis", None, True),
-    ("tag-api", True): _LinkSource("tag", "tags/{0}/apiLinks", "apiId", True),
-    ("tag-product", True): _LinkSource("tag", "tags/{0}/productLinks", "productId", True),
-    ("product-api", True): _LinkSource("product", "products/{0}/apiLinks", "apiId", True),
-    ("product-group", True): _LinkSource("product", "products/{0}/groupLinks", "groupId", True),
-}
+#: the row of the specification file (exported rather than listed)
+_SPEC_ROW = next(k for k in KINDS if k.special == "specification")
 
 
 def _folder(row: Kind) -> str:
@@ -191,12 +118,11 @@ class CollectionProgress:
     total: int  # -1 while the collection is being listed (a large one takes pages, i.e. seconds)
 
 
-def _is_revision(name: str) -> bool:
-    return ";rev=" in name
-
-
-def _root_name(name: str) -> str:
-    return name.split(";rev=", 1)[0]
+def _type_of(body: Mapping[str, Any]) -> str:
+    """A parent's ``properties.type`` (``apiType`` in some exports), lower case; ``http`` when absent."""
+    properties = body.get("properties") if isinstance(body.get("properties"), Mapping) else {}
+    value = properties.get("type") or properties.get("apiType") or "http"  # type: ignore[union-attr]
+    return str(value).lower()
 
 
 class _Reader:
@@ -288,7 +214,7 @@ class _Reader:
         if isinstance(version_set, str) and version_set:
             ident: tuple[str, ...] = ("vs", relative_id(version_set).casefold())
         else:
-            ident = ("api", (key.workspace or "").casefold(), _root_name(key.names[0]).casefold())
+            ident = ("root", (key.workspace or "").casefold(), split_revision(key.names[0])[0].casefold())
         with self._guard:
             return self._export_locks.setdefault(ident, threading.Lock())
 
@@ -299,7 +225,7 @@ class _Reader:
             for row in KINDS
             if row.parent is None
             and row.extract
-            and row.name != "workspace"
+            and row.name != WORKSPACE_KIND
             and (row.in_workspace if workspace else row.in_service)
         ]
         found: list[Resource] = []
@@ -325,9 +251,7 @@ class _Reader:
             name = item.get("name")
             if not isinstance(name, str) or not name:
                 continue
-            if name.casefold() in row.system_names:
-                continue
-            if row.name == "group" and (item.get("properties") or {}).get("builtIn") is True:
+            if name.casefold() in row.system_names or behaviour_for(row.name).skip_listed(item, None):
                 continue
             key = ResourceKey(row.name, (name,), workspace)
             if self.selects(key, item):
@@ -389,16 +313,18 @@ class _Reader:
                 continue
             if key.workspace is not None and not child.in_workspace:
                 continue
-            if child.only_under_types and _api_type(body) not in child.only_under_types:
+            if child.only_under_types and _type_of(body) not in child.only_under_types:
                 continue  # e.g. resolvers exist on GraphQL APIs only
             if self.needed is not None and not self.needed(child, key):
                 continue
             tasks.append(lambda child=child: self.read_child(child, key, body))
-        for (link_name, in_ws), source in _LINK_SOURCES.items():
-            if source.owner == row.name and in_ws == (key.workspace is not None):
-                if self.needed is not None and not self.needed(KIND_BY_NAME[link_name], key):
-                    continue
-                tasks.append(lambda link_name=link_name, source=source: self.read_links(link_name, source, key))
+        for link_row in KINDS:
+            source = link_row.workspace_link_listing if key.workspace is not None else link_row.link_listing
+            if source is None or source.owner != row.name:
+                continue
+            if self.needed is not None and not self.needed(link_row, key):
+                continue
+            tasks.append(lambda link_row=link_row, source=source: self.read_links(link_row, source, key))
         # one item's children run one after another: items themselves run concurrently, which
         # already fills the client's slots; nesting pools here only multiplies idle threads
         found = [resource]
@@ -407,7 +333,6 @@ class _Reader:
         return found
 
     def read_child(self, row: Kind, parent: ResourceKey, parent_body: Mapping[str, Any]) -> list[Resource]:
-        revision = _is_revision(parent.names[-1])
         if row.special == "specification":
             if not self.include_specifications:
                 return []
@@ -415,8 +340,9 @@ class _Reader:
             return [spec] if spec else []
         if row.content_kind == "policy" and row.arity == parent.row.arity:
             return self.singleton_policy(ResourceKey(row.name, parent.names, parent.workspace))
-        if row.name == "api-release" and revision:
-            return []  # releases belong to the root API only
+        behaviour = behaviour_for(row.name)
+        if not behaviour.extracted_under(parent):
+            return []  # e.g. releases belong to the root API only
         # a singleton that is not a policy (a wiki, always ``default`` in ARM): listed, not fetched,
         # because the service answers a missing wiki with an error rather than 404
         singleton = row.arity == parent.row.arity
@@ -433,90 +359,55 @@ class _Reader:
                 continue
             names = parent.names if singleton else parent.names + (name,)
             key = ResourceKey(row.name, names, parent.workspace)
-            if row.name == "api-schema" and _is_imported_schema(item, parent_body):
-                continue  # part of the specification (or the GraphQL SDL written as specification.graphql)
+            if behaviour.skip_listed(item, parent_body):
+                continue  # e.g. an API schema that is part of the specification
             if self.selects(key, item):
                 chosen.append((key, item))
-        if row.name == "api-operation":
-            policy_row = next(k for k in KINDS if k.parent == "api-operation" and k.content_kind == "policy")
-            keys = [ResourceKey(policy_row.name, k.names, k.workspace) for k, _ in chosen]
+        if not row.extract:
+            # listed only for what hangs under it (operations come from the specification): their policies
+            policy_rows = [k for k in KINDS if k.parent == row.name and k.content_kind == "policy"]
+            keys = [ResourceKey(p.name, k.names, k.workspace) for p in policy_rows for k, _ in chosen]
             keys = [k for k in keys if self.selects(k)]
             return [r for r in self.arm.map(self.policy, keys) if r is not None]
         return self.read_items(row, chosen)
 
-    def read_links(self, link_name: str, source: _LinkSource, owner: ResourceKey) -> list[Resource]:
-        if _is_revision(owner.names[-1]):
+    def read_links(self, link_row: Kind, source: LinkListing, owner: ResourceKey) -> list[Resource]:
+        if split_revision(owner.names[-1])[1] is not None:
             return []  # links to non-current revisions are never extracted
         scope = f"workspaces/{owner.workspace}/" if owner.workspace else ""
         path = scope + source.template.format(owner.names[0])
-        link_row = KIND_BY_NAME[link_name]
         items = self.list_or_skip(path, root=False, row=link_row, parent_path=owner.arm_path)
-        if items is None and link_name == "product-group" and owner.workspace is None:
+        if items is None and source.fallback is not None:
             items = self.list_or_skip(
-                f"products/{owner.names[0]}/groups", root=False, row=link_row, parent_path=owner.arm_path
+                scope + source.fallback.format(owner.names[0]), root=False, row=link_row, parent_path=owner.arm_path
             )
         if items is None:
             return []
         found: list[Resource] = []
         for item in items:
             far = _far_end(item, source.id_field)
-            if not far or _is_revision(far):
+            if not far or split_revision(far)[1] is not None:
                 continue
             names = (owner.names[0], far) if source.owner_is_first else (far, owner.names[0])
-            key = ResourceKey(link_name, names, owner.workspace)
+            key = ResourceKey(link_row.name, names, owner.workspace)
             if self.selects(key, item):
                 found.append(Resource(key, normalise_body(key, item)))
         return found
 
     def specification(self, api: ResourceKey, body: Mapping[str, Any], recipe: SpecFormat | None = None) -> Resource | None:
-        key = ResourceKey("api-specification", api.names, api.workspace)
-        api_type = _api_type(body)
-        if api_type in _NO_SPEC_TYPES:
-            return None
-        if api_type == "graphql":
-            schema = self.arm.get(f"{api.arm_path}/schemas/graphql")
-            document = (schema.properties.get("document") or {}) if schema else {}
-            value = document.get("value") if isinstance(document, Mapping) else None
-            if not isinstance(value, str):
-                return None
-            return Resource(key, {}, content=value, content_format="graphql", content_ext="graphql")
-        recipe = _WSDL if api_type == "soap" else (recipe or self.spec)
-        with self.export_lock(body, api):
-            try:
-                exported = self.arm.get(api.arm_path, params={"export": "true", "format": recipe.export})
-            except ArmError as error:
-                if error.status is not None and 400 <= error.status < 500:
-                    _LOG.warning("%s: APIM cannot export it as %s (%s); no specification written", api, recipe.export, error.code)
-                    return None
-                raise
-            if exported is None:
-                return None
-            link = _export_link(exported.body)
-            if link is None:
-                inline = _export_inline(exported.body)
-                if inline is None:
-                    _LOG.warning("%s: the export answer has no link; no specification written", api)
-                    return None
-                text = inline
-            else:
-                text = self.arm.download(link)
-        if recipe.to_yaml:
-            text = _json_to_yaml(text)
-        return Resource(key, {}, content=text, content_format=recipe.content_format, content_ext=recipe.ext)
+        """The API's specification file, exported by the row's behaviour (this reader is its port)."""
+        key = ResourceKey(_SPEC_ROW.name, api.names, api.workspace)
+        return behaviour_for(_SPEC_ROW.name).export(key, api, body, self, recipe or self.spec)
 
+    # the rest of the port an exporting behaviour gets (``behaviours.base.ExtractPort``)
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.arm.get(path, params=params) if params else self.arm.get(path)
 
-def _api_type(body: Mapping[str, Any]) -> str:
-    properties = body.get("properties") if isinstance(body.get("properties"), Mapping) else {}
-    value = properties.get("type") or properties.get("apiType") or "http"
-    return str(value).lower()
+    def download(self, url: str) -> str:
+        return self.arm.download(url)
 
-
-def _is_imported_schema(item: Mapping[str, Any], api_body: Mapping[str, Any]) -> bool:
-    properties = item.get("properties") if isinstance(item.get("properties"), Mapping) else {}
-    content_type = str(properties.get("contentType") or "").lower()
-    if _api_type(api_body) in _NO_SPEC_TYPES:
-        return False
-    return content_type in _IMPORTED_SCHEMA_TYPES
+    def warn(self, message: str) -> None:
+        _LOG.warning("%s", message)
 
 
 def _far_end(item: Mapping[str, Any], id_field: str | None) -> str | None:
@@ -527,34 +418,6 @@ def _far_end(item: Mapping[str, Any], id_field: str | None) -> str | None:
             return ident.rstrip("/").rsplit("/", 1)[-1]
     name = item.get("name")
     return name if isinstance(name, str) and name else None
-
-
-def _export_link(body: Mapping[str, Any]) -> str | None:
-    for holder in (body.get("value"), (body.get("properties") or {}).get("value"), body):
-        if isinstance(holder, Mapping) and isinstance(holder.get("link"), str) and holder.get("link"):
-            return str(holder["link"])
-    return None
-
-
-def _export_inline(body: Mapping[str, Any]) -> str | None:
-    value = body.get("value")
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        return json.dumps(value, indent=2)
-    return None
-
-
-def _json_to_yaml(text: str) -> str:
-    """OpenAPI v2 arrives as JSON only; keep key order, never fold long lines."""
-    from ruamel.yaml import YAML
-
-    yaml = YAML()
-    yaml.default_flow_style = False
-    yaml.width = 1 << 20
-    stream = io.StringIO()
-    yaml.dump(json.loads(text), stream)
-    return stream.getvalue()
 
 
 def _drop_dangling_links(state: State) -> None:
@@ -613,13 +476,13 @@ def read_instance(
     """
     reader = _Reader(arm, config, spec_format_for(spec_format), include_specifications, progress, needed)
     state = State(reader.read_scope(None))
-    workspace_row = KIND_BY_NAME["workspace"]
+    workspace_row = KIND_BY_NAME[WORKSPACE_KIND]
     items = reader.list_or_skip(workspace_row.collection_template(None), root=True, row=workspace_row) or []
     workspaces: list[tuple[ResourceKey, dict[str, Any]]] = []
     for item in items:
         name = item.get("name")
         if isinstance(name, str) and name:
-            key = ResourceKey("workspace", (name,))
+            key = ResourceKey(WORKSPACE_KIND, (name,))
             if reader.selects(key, item):
                 workspaces.append((key, item))
     if workspaces:

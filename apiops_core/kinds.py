@@ -8,7 +8,10 @@ Every engine (extract, plan, apply, lint) is a loop over ``KINDS``. A row says, 
   layout, plus the older layouts the reader still accepts (``legacy_info_paths``, ``legacy_arrays``)
   and apiops-cli's layout where its file names differ (``cli_info_paths``),
 - what it depends on (``parent``, ``link`` ends, ``references`` to other kinds by JSON path),
-- and its exceptions (``system_names``, ``read_only_fields``, ``secret_fields``, ``set_fields``).
+- and its exceptions (``system_names``, ``read_only_fields``, ``secret_fields``, ``set_fields``),
+- where a link is listed (``link_listing``; ARM lists most links from one end only),
+- and which ``behaviour`` (``apiops_core/behaviours/``) handles the part of APIM that is not
+  generic CRUD: revisions, specification imports, what APIM adds to a new product, secrets.
 
 Templates use ``{0}``, ``{1}`` ... for the resource's name path (the names from the root down,
 e.g. ``("echo-api", "get-items")`` for an operation policy) so that a link whose tree parent is
@@ -36,9 +39,13 @@ __all__ = [
     "WORKSPACE_PREFIX",
     "SPEC_EXTENSIONS",
     "fill",
+    "LinkListing",
+    "WORKSPACE_KIND",
 ]
 
 WORKSPACE_PREFIX = "workspaces/{ws}/"
+#: the kind that scopes others (``workspaces/{ws}/...``); read first, on its own
+WORKSPACE_KIND = "workspace"
 
 #: specification file extensions, in the order the reader tries them (Azure/apiops names; .yml accepted)
 SPEC_EXTENSIONS: tuple[str, ...] = ("yaml", "yml", "json", "wadl", "wsdl", "graphql")
@@ -58,6 +65,22 @@ class Reference:
     path: str
     targets: tuple[str, ...]
     by_name: bool = False
+
+
+@dataclass(frozen=True)
+class LinkListing:
+    """Where a link kind is listed in ARM: from which end, which collection, how to name the far end.
+
+    Why a column and not the link's ARM path: ARM lists a link from one end only, and not always
+    under the path it is put to (a product's groups are listed as ``groupLinks``, whose items name
+    the group in ``groupId``).
+    """
+
+    owner: str  # kind whose items the list hangs off
+    template: str  # list path under the owner, ``{0}`` = owner name
+    id_field: str | None = None  # property holding the far end's id (``*Links`` collections)
+    owner_is_first: bool = True  # True when the owner is names[0] of the link key
+    fallback: str | None = None  # listed here instead when the first collection is not on this tier
 
 
 @dataclass(frozen=True)
@@ -111,6 +134,17 @@ class Kind:
     #: read only under parents whose ``properties.type`` is one of these (resolvers: GraphQL APIs),
     #: which saves extract one list call per other parent; empty = under every parent
     only_under_types: tuple[str, ...] = ()
+    #: the behaviour (``apiops_core.behaviours.behaviour_for``) for what is not generic CRUD
+    behaviour: str = "generic"
+    #: how extract lists this link kind, at service scope and in a workspace (None: not listed)
+    link_listing: LinkListing | None = None
+    workspace_link_listing: LinkListing | None = None
+    #: property of the v7 link file naming the far end (``groupId``); workspace links carry one
+    link_id_field: str | None = None
+    #: the v7 link file keeps the link's own name and far-end id at service scope too
+    link_named: bool = False
+    #: property that says whether ``secret_fields`` are secret (a plain named value's value is not)
+    secret_flag: str | None = None
 
     @property
     def arity(self) -> int:
@@ -174,8 +208,11 @@ KINDS: tuple[Kind, ...] = (
         config_key="namedValues",
         v6_config_key="namedValueNames",
         secret_fields=("properties.value",),
+        secret_flag="secret",
+        read_only_fields=("provisioningState", "keyVault.lastStatus"),
         set_fields=("properties.tags",),
         lro=True,
+        behaviour="named-value",
     ),
     Kind(
         name="tag",
@@ -264,6 +301,7 @@ KINDS: tuple[Kind, ...] = (
         system_names=frozenset({"administrators", "developers", "guests"}),
         read_only_fields=("provisioningState", "builtIn"),
         tier_dependent=True,
+        behaviour="group",
     ),
     Kind(
         name="gateway",
@@ -282,6 +320,7 @@ KINDS: tuple[Kind, ...] = (
         info_path="products/{0}/productInformation.json",
         config_key="products",
         v6_config_key="productNames",
+        behaviour="product",
     ),
     Kind(
         name="api",
@@ -309,6 +348,7 @@ KINDS: tuple[Kind, ...] = (
         read_only_fields=("provisioningState", "isOnline", "apiVersionSet", "format", "value"),
         set_fields=("properties.protocols",),
         lro=True,
+        behaviour="api",
     ),
     Kind(
         name="api-specification",
@@ -318,6 +358,7 @@ KINDS: tuple[Kind, ...] = (
         content_kind="specification",
         special="specification",
         etag=False,
+        behaviour="api-specification",
     ),
     _policy("api-policy", "apis/{0}/policies/policy", "api", "apis/{0}/policy.xml"),
     Kind(
@@ -344,6 +385,7 @@ KINDS: tuple[Kind, ...] = (
         cli_info_paths=("apis/{0}/schemas/{1}/schemaInformation.json",),
         config_key="schemas",
         lro=True,
+        behaviour="api-schema",
     ),
     Kind(
         name="api-diagnostic",
@@ -363,6 +405,7 @@ KINDS: tuple[Kind, ...] = (
         config_key="releases",
         references=(Reference("properties.apiId", ("api",)),),
         read_only_fields=("provisioningState", "createdDateTime", "updatedDateTime"),
+        behaviour="api-release",
     ),
     Kind(
         name="tag-api",
@@ -377,6 +420,9 @@ KINDS: tuple[Kind, ...] = (
         config_key="apis",
         etag=False,
         body_compared=False,
+        link_listing=LinkListing("api", "apis/{0}/tags", owner_is_first=False),
+        workspace_link_listing=LinkListing("tag", "tags/{0}/apiLinks", "apiId"),
+        link_id_field="apiId",
     ),
     Kind(
         name="tag-product",
@@ -390,6 +436,9 @@ KINDS: tuple[Kind, ...] = (
         config_key="products",
         etag=False,
         body_compared=False,
+        link_listing=LinkListing("product", "products/{0}/tags", owner_is_first=False),
+        workspace_link_listing=LinkListing("tag", "tags/{0}/productLinks", "productId"),
+        link_id_field="productId",
     ),
     _policy("product-policy", "products/{0}/policies/policy", "product", "products/{0}/policy.xml"),
     Kind(
@@ -403,6 +452,9 @@ KINDS: tuple[Kind, ...] = (
         config_key="apis",
         etag=False,
         body_compared=False,
+        link_listing=LinkListing("product", "products/{0}/apis"),
+        workspace_link_listing=LinkListing("product", "products/{0}/apiLinks", "apiId"),
+        link_id_field="apiId",
     ),
     Kind(
         name="product-group",
@@ -416,6 +468,11 @@ KINDS: tuple[Kind, ...] = (
         etag=False,
         body_compared=False,
         tier_dependent=True,
+        link_listing=LinkListing("product", "products/{0}/groupLinks", "groupId", fallback="products/{0}/groups"),
+        workspace_link_listing=LinkListing("product", "products/{0}/groupLinks", "groupId"),
+        link_id_field="groupId",
+        link_named=True,
+        behaviour="product-group",
     ),
     Kind(
         name="gateway-api",
@@ -429,6 +486,8 @@ KINDS: tuple[Kind, ...] = (
         body_compared=False,
         in_workspace=False,
         tier_dependent=True,
+        link_listing=LinkListing("gateway", "gateways/{0}/apis"),
+        link_id_field="apiId",
     ),
     Kind(
         name="subscription",
@@ -598,8 +657,8 @@ def dependency_edges() -> dict[str, set[str]]:
         edges[row.name].update(d for d in row.depends_on_kinds if d != row.name)
     # everything in a workspace needs its workspace first
     for row in KINDS:
-        if row.in_workspace and row.name != "workspace":
-            edges[row.name].add("workspace")
+        if row.in_workspace and row.name != WORKSPACE_KIND:
+            edges[row.name].add(WORKSPACE_KIND)
     return edges
 
 

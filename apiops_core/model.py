@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping
 
 from .kinds import KIND_BY_NAME, Kind, fill, level_of
@@ -25,11 +27,36 @@ __all__ = [
     "Action",
     "Plan",
     "PLAN_FORMAT_VERSION",
+    "TARGET_FIELDS",
     "canonical_json",
     "content_hash",
+    "split_revision",
+    "revision_name",
+    "REVISION_MARK",
 ]
 
+#: how an API revision is named in ARM: ``echo;rev=2`` (the only place that spells it)
+REVISION_MARK = ";rev="
+
+
+def split_revision(name: str) -> tuple[str, str | None]:
+    """``("echo", "2")`` for ``echo;rev=2``, ``("echo", None)`` for ``echo``.
+
+    Why one function: an API revision is a separate ARM resource named after its root API, and
+    every engine needs the root (ordering, links, deletes); four private copies used to parse it.
+    """
+    root, mark, revision = name.partition(REVISION_MARK)
+    return (root, revision) if mark else (name, None)
+
+
+def revision_name(root: str, revision: str | int) -> str:
+    """The ARM name of revision ``revision`` of the API ``root`` (``echo;rev=2``)."""
+    return f"{root}{REVISION_MARK}{revision}"
+
 PLAN_FORMAT_VERSION = 1
+
+#: what names the instance a plan was made for (``Plan.target``), besides the commit
+TARGET_FIELDS: tuple[str, ...] = ("subscription", "resourceGroup", "service")
 
 
 def _fold(name: str) -> str:
@@ -89,6 +116,44 @@ class ResourceKey:
         return fill(self.row.arm_template(self.workspace), self.names, self.workspace)
 
     @property
+    def api_index(self) -> int | None:
+        """Which of ``names`` is an API's name (per the row's ARM path, ``apis/{i}``); None if none."""
+        return _api_index(self.kind)
+
+    @property
+    def api_name(self) -> str | None:
+        """The API this key belongs to or links, as named (``echo;rev=2``); None for other kinds."""
+        index = self.api_index
+        return self.names[index] if index is not None and index < len(self.names) else None
+
+    @property
+    def api_root(self) -> str | None:
+        """The root API's name (``echo`` for anything under or linking ``echo;rev=2``); None if no API."""
+        name = self.api_name
+        return None if name is None else split_revision(name)[0]
+
+    @property
+    def revision(self) -> str | None:
+        """The revision number the API name carries (``"2"`` for ``echo;rev=2``); None when it names none."""
+        name = self.api_name
+        return None if name is None else split_revision(name)[1]
+
+    @property
+    def root_api_key(self) -> "ResourceKey | None":
+        """The key of the root API this key belongs to or links (``api a`` for ``apis/a;rev=2/...``)."""
+        root = self.api_root
+        return None if root is None else ResourceKey(_API_KIND, (root,), self.workspace)
+
+    def with_api_root(self) -> "ResourceKey":
+        """The same key with its API name reduced to the root API (itself when no revision is named)."""
+        index = self.api_index
+        if index is None or self.revision is None:
+            return self
+        names = list(self.names)
+        names[index] = split_revision(names[index])[0]
+        return ResourceKey(self.kind, tuple(names), self.workspace)
+
+    @property
     def name(self) -> str:
         """The last name of the path (the resource's own ARM name)."""
         return self.names[-1] if self.names else "policy"
@@ -106,6 +171,16 @@ class ResourceKey:
     def __str__(self) -> str:
         scope = f"workspaces/{self.workspace}/" if self.workspace else ""
         return f"{self.kind} {scope}{'/'.join(self.names) or '(service)'}"
+
+
+#: the kind whose names carry revisions (``;rev=N``)
+_API_KIND = "api"
+
+
+@lru_cache(maxsize=None)
+def _api_index(kind_name: str) -> int | None:
+    match = re.search(r"(?:^|/)apis/\{(\d+)\}", KIND_BY_NAME[kind_name].arm_path)
+    return int(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)

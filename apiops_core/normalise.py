@@ -12,10 +12,9 @@ survive a round trip.
 from __future__ import annotations
 
 import re
-from types import MappingProxyType
 from typing import Any, Mapping
 
-from .kinds import Kind
+from .kinds import KIND_BY_NAME, Kind
 from .model import ResourceKey, canonical_json
 
 __all__ = [
@@ -35,31 +34,6 @@ SERVICE_ID_PATTERN = re.compile(
     r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ApiManagement/service/[^/]+(?=/|$)",
     re.IGNORECASE,
 )
-
-#: read-only values nested deeper than the top level of ``properties`` (paths relative to it).
-#: Kept here rather than in the kind table because they only matter to normalisation.
-_NESTED_READ_ONLY: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "named-value": ("keyVault.lastStatus",),
-    }
-)
-
-#: for links whose v7 file carries the link's name and the id of its far end
-_LINK_ID_FIELD: Mapping[str, str] = MappingProxyType(
-    {
-        "product-group": "groupId",
-        "product-api": "apiId",
-        "tag-api": "apiId",
-        "tag-product": "productId",
-        "gateway-api": "apiId",
-    }
-)
-
-#: the collection an end of a link lives in, to rebuild ``/groups/<g>`` when the service gave no id
-_COLLECTION_OF: Mapping[str, str] = MappingProxyType(
-    {"group": "groups", "api": "apis", "product": "products"}
-)
-
 
 #: what extract writes instead of a secret the instance returned in clear (``Kind.masked_fields``)
 MASK = "***"
@@ -251,15 +225,16 @@ def _copy(value: Any) -> Any:
 
 def _link_body(key: ResourceKey, row: Kind, body: Mapping[str, Any], properties: Mapping[str, Any]) -> dict[str, Any]:
     """The v7 link file: ``{}``, or ``{"name", "properties": {"<end>Id"}}`` for product-group and workspace links."""
-    if row.name != "product-group" and key.workspace is None:
+    if not row.link_named and key.workspace is None:
         return {}
-    id_field = _LINK_ID_FIELD.get(row.name)
+    id_field = row.link_id_field
     if id_field is None:
         return {}
     far_end = row.link[1] if row.link else ""
     target = properties.get(id_field)
     if not isinstance(target, str) or not target:
-        collection = _COLLECTION_OF.get(far_end, far_end + "s")
+        # the far end's collection, to rebuild ``/groups/<g>`` when the service gave no id
+        collection = KIND_BY_NAME[far_end].arm_path.split("/", 1)[0] if far_end in KIND_BY_NAME else far_end + "s"
         scope = f"/workspaces/{key.workspace}" if key.workspace else ""
         target = f"{scope}/{collection}/{key.names[-1]}"
     name = body.get("name") if isinstance(body.get("name"), str) and body.get("name") else key.names[-1]
@@ -285,11 +260,9 @@ def normalise_body(key: ResourceKey, body: Mapping[str, Any], *, reveal: bool = 
     properties = _drop_nulls(properties)
     for field_name in row.read_only_fields:
         _remove_path(properties, _strip_prefix(field_name))
-    for field_name in _NESTED_READ_ONLY.get(row.name, ()):
-        _remove_path(properties, field_name)
     for field_name in row.secret_fields:
         relative = _strip_prefix(field_name)
-        if row.name == "named-value" and relative == "value" and properties.get("secret") is not True:
+        if row.secret_flag and properties.get(row.secret_flag) is not True:
             continue  # a plain named value's value is configuration, not a secret
         _remove_path(properties, relative)
     if row.masked_fields and not reveal:

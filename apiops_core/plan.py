@@ -24,15 +24,19 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
-from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from .behaviours import all_behaviours, behaviour_for
+from .behaviours.apis import REPUT_AFTER_IMPORT, replaced_revisions  # noqa: F401 - re-exported
+from .behaviours.named_values import is_skipped_secret  # noqa: F401 - re-exported
+from .behaviours.products import UNFINISHED_CREATE  # noqa: F401 - re-exported
 from .errors import ConfigError, GuardError
 from .kinds import KIND_BY_NAME
-from .model import Action, Plan, Resource, ResourceKey, State, canonical_json
+from .model import TARGET_FIELDS, Action, Plan, Resource, ResourceKey, State, canonical_json
 from .normalise import normalise_body, same_body
 from .references import display_index, references_of
+from .specs import parse_document as _parse_document  # noqa: F401 - old private name, moved to specs.py
+from .specs import spec_parts as _spec_parts, spec_signature  # noqa: F401 - spec_signature re-exported
 
 __all__ = [
     "plan_against_instance",
@@ -49,6 +53,7 @@ __all__ = [
     "merge_plans",
     "guard_deletions",
     "MASK",
+    "UNFINISHED_CREATE",
 ]
 
 MASK = "***"
@@ -75,305 +80,11 @@ def normalise_policy(text: str | None) -> str:
     return value
 
 
-_OPENAPI_HOST_KEYS = ("servers", "host", "basePath", "schemes", "info")
-
-
-def _parse_document(text: str) -> Any:
-    """The spec through ``safe_read`` (strict JSON, bounded YAML); None (compared as text) when unreadable."""
-    from .errors import ApiOpsError
-    from .safe_read import MAX_SPEC_DEPTH, load_json, load_yaml_plain
-
-    stripped = text.lstrip("\ufeff").strip()
-    if not stripped:
-        return None
-    if stripped[0] in "{[":
-        try:
-            return load_json(stripped, "specification", max_depth=MAX_SPEC_DEPTH)
-        except ApiOpsError:
-            pass
-    try:  # libyaml (inside load_yaml_plain) is ~50x faster than the pure-Python parser on large specs
-        return load_yaml_plain(stripped, "specification")
-    except ApiOpsError:  # anything unparsable compares as text
-        return None
-
-
-def _plain(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
-_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-#: schema keywords that change what a message may contain (documentation keywords are not compared)
-_SCHEMA_KEYWORDS = ("type", "format", "required", "enum", "items", "properties", "additionalProperties",
-                    "allOf", "oneOf", "anyOf", "not", "nullable", "$ref", "minimum", "maximum",
-                    "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems", "readOnly",
-                    "writeOnly", "discriminator")
-
-
-def _schema_shape(node: Any, refs: set[str] | None = None) -> Any:
-    """A schema reduced to what it allows: types, properties, required, references (by last segment).
-
-    Plain ``dict``/``list`` checks (the document went through JSON): ``isinstance(x, Mapping)``
-    costs several times more, and this runs over every schema of every specification of a plan.
-
-    ``refs`` (when given) collects the names of every ``$ref`` met on the way.
-    """
-    if isinstance(node, list):
-        return [_schema_shape(item, refs) for item in node]
-    if not isinstance(node, dict):
-        return node
-    shape: dict[str, Any] = {}
-    for name in _SCHEMA_KEYWORDS:
-        if name not in node:
-            continue
-        value = node[name]
-        if name == "$ref" and isinstance(value, str):
-            shape[name] = value.rsplit("/", 1)[-1]
-            if refs is not None:
-                refs.add(shape[name])
-        elif name == "properties" and isinstance(value, dict):
-            shape[name] = {str(k): _schema_shape(v, refs) for k, v in value.items()}
-        elif name == "required" and isinstance(value, list):
-            shape[name] = sorted(map(str, value))
-        elif name == "enum" and isinstance(value, list):
-            shape[name] = sorted(map(canonical_json, value))
-        elif name == "discriminator" and isinstance(value, dict):
-            shape[name] = value.get("propertyName")
-        else:
-            shape[name] = _schema_shape(value, refs)
-    return shape
-
-
-_STATUS_CODE = re.compile(r"[1-5][0-9][0-9]")
-
-
-def _pointer(document: Mapping[str, Any], node: Any) -> Any:
-    """Follow a local ``$ref`` chain (``#/components/requestBodies/x``...) to the object it names."""
-    seen: set[str] = set()
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        ref = node["$ref"]
-        if ref in seen:
-            return node
-        seen.add(ref)
-        target: Any = document
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, dict) or part not in target:
-                return node
-            target = target[part]
-        node = target
-    return node
-
-
-def _media_schemas(document: Mapping[str, Any], operation: Mapping[str, Any], parameters: list[Any],
-                   v2: bool) -> Iterable[tuple[str, str, Any]]:
-    """``(where, content type, schema)`` of an operation's request body and numbered responses."""
-    if v2:
-        for param in parameters:
-            if isinstance(param, dict) and param.get("in") == "body":
-                yield "request", "", param.get("schema")
-    else:
-        body = _pointer(document, operation.get("requestBody"))
-        if isinstance(body, dict) and isinstance(body.get("content"), dict):
-            for content_type, media in body["content"].items():
-                if isinstance(media, dict):
-                    yield "request", str(content_type), media.get("schema")
-    for code, response in (operation.get("responses") or {}).items():
-        if not _STATUS_CODE.fullmatch(str(code)):
-            continue
-        response = _pointer(document, response)
-        if not isinstance(response, dict):
-            continue
-        if v2:
-            yield str(code), "", response.get("schema")
-        elif isinstance(response.get("content"), dict):
-            for content_type, media in response["content"].items():
-                if isinstance(media, dict):
-                    yield str(code), str(content_type), media.get("schema")
-
-
-def _openapi_signature(document: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Operations (with the shape of each request/response schema) and the standalone named schemas;
-    second, every named schema's shape (for the plan's diff lines, never compared).
-
-    Why media schemas are compared by shape and not by name: APIM's import moves every inline
-    request/response schema into a named component (``components.schemas`` / ``definitions``) and
-    its export refers to it by that generated name. A ``$ref`` at the top of a media schema is
-    therefore followed (one chain, no recursion), and a named schema that is only ever used that
-    way is compared inside the operations rather than by its name; nested references stay names.
-    """
-    document = _plain(document)
-    v2 = "swagger" in document
-    components = document.get("components") if isinstance(document.get("components"), dict) else {}
-    named = components.get("schemas") if isinstance(components.get("schemas"), dict) else None
-    if named is None and isinstance(document.get("definitions"), dict):
-        named = document["definitions"]  # OpenAPI v2
-    named = named or {}
-    nested: set[str] = set()   # names referenced from inside a schema
-    at_top: set[str] = set()   # names a media schema refers to directly
-    shapes = {str(k): _schema_shape(v, nested) for k, v in named.items()}
-    as_text: dict[str, str] = {}  # a named schema's shape as canonical JSON, made once per name
-    operations: dict[str, Any] = {}
-    for path, item in (document.get("paths") or {}).items():
-        item = _pointer(document, item)
-        if not isinstance(item, dict):
-            continue
-        shared = item.get("parameters", [])
-        for method, operation in item.items():
-            if method.lower() not in _HTTP_METHODS or not isinstance(operation, dict):
-                continue
-            parameters = [_pointer(document, p) for p in list(shared or []) + list(operation.get("parameters") or [])]
-            params = sorted(
-                (str(p.get("in", "")), str(p.get("name", "")), bool(p.get("required", False)))
-                for p in parameters
-                if isinstance(p, dict) and p.get("in") != "body"
-            )
-            media = []
-            for where, content_type, schema in _media_schemas(document, operation, parameters, v2):
-                seen: set[str] = set()
-                name = None
-                while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
-                    target = schema["$ref"].rsplit("/", 1)[-1]
-                    if target in seen or target not in named:
-                        break
-                    seen.add(target)
-                    at_top.add(target)
-                    name, schema = target, named[target]
-                if name is not None and schema is named[name]:
-                    if name not in as_text:
-                        as_text[name] = canonical_json(shapes[name]) if shapes[name] else ""
-                    text = as_text[name]
-                else:
-                    shape = _schema_shape(schema, nested)
-                    text = canonical_json(shape) if shape else ""
-                if text:
-                    media.append([where, content_type, text])
-            operations[f"{method.upper()} {re.sub(r'{[^}]*}', '{}', path)}"] = {
-                "parameters": params,
-                "responses": sorted(str(code) for code in (operation.get("responses") or {})
-                                    if _STATUS_CODE.fullmatch(str(code))),
-                "body": bool(operation.get("requestBody")) or any(p.get("in") == "body" for p in parameters
-                                                                 if isinstance(p, dict)),
-                "media": sorted(media),
-            }
-    return {"operations": operations,
-            "schemas": {k: v for k, v in shapes.items() if k in nested or k not in at_top}}, shapes
-
-
-def _xml_root(text: str) -> Any:
-    """Parse XML with xml.etree; a document type declaration (entities) is never parsed."""
-    import xml.etree.ElementTree as ET
-
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        return None
-    try:
-        return ET.fromstring(text.lstrip("\ufeff").strip().encode("utf-8"))
-    except ET.ParseError:
-        return None
-
-
-def _local(tag: Any) -> str:
-    return str(tag).rsplit("}", 1)[-1]
-
-
-def _wsdl_signature(root: Any) -> dict[str, Any]:
-    """WSDL 1.1/2.0: the operations of each port type (interface) and each binding's SOAP actions."""
-    operations: dict[str, Any] = {}
-    for holder in root:
-        if _local(holder.tag) not in ("portType", "interface"):
-            continue
-        for operation in holder:
-            if _local(operation.tag) == "operation":
-                operations[str(operation.get("name"))] = {"soapAction": None}
-    for binding in root:
-        if _local(binding.tag) != "binding":
-            continue
-        for operation in binding:
-            if _local(operation.tag) != "operation":
-                continue
-            for child in operation:
-                if _local(child.tag) == "operation" and child.get("soapAction") is not None:
-                    entry = operations.setdefault(str(operation.get("name")), {"soapAction": None})
-                    entry["soapAction"] = child.get("soapAction")
-    return {"operations": operations}
-
-
-def _wadl_signature(root: Any) -> dict[str, Any]:
-    """WADL: (method, path) of every method, with its parameters by style and name."""
-    methods_by_id = {m.get("id"): m for m in root if _local(m.tag) == "method" and m.get("id")}
-    operations: dict[str, Any] = {}
-
-    def params(element: Any, style_filter: tuple[str, ...] = ("template", "query", "header")) -> list[tuple[str, str]]:
-        return [(p.get("style") or "", p.get("name") or "") for p in element
-                if _local(p.tag) == "param" and (p.get("style") or "") in style_filter]
-
-    def walk(resource: Any, prefix: str, inherited: list[tuple[str, str]]) -> None:
-        segment = (resource.get("path") or "").strip()
-        path = prefix.rstrip("/") + ("/" + segment.lstrip("/") if segment else "")
-        path = re.sub(r"\{\s*([^}:\s]+)\s*:[^}]*\}", r"{\1}", path)
-        scope = inherited + params(resource)
-        for child in resource:
-            tag = _local(child.tag)
-            if tag == "method":
-                method = methods_by_id.get((child.get("href") or "").lstrip("#"), child) if child.get("href") else child
-                found = list(scope)
-                for request in method:
-                    if _local(request.tag) == "request":
-                        found += params(request)
-                key = f"{(method.get('name') or 'GET').upper()} {re.sub(r'{[^}]*}', '{}', path or '/')}"
-                operations[key] = {"parameters": sorted(set(found))}
-            elif tag == "resource":
-                walk(child, path, scope)
-
-    for resources in root:
-        if _local(resources.tag) == "resources":
-            for resource in resources:
-                if _local(resource.tag) == "resource":
-                    walk(resource, "", [])
-    return {"operations": operations}
-
-
-def spec_signature(text: str | None, content_format: str | None = None) -> Any:
-    """What a specification means for APIM: its operations and schemas, not its host or layout.
-
-    OpenAPI/Swagger documents compare as the set of (method, path) with each operation's
-    parameters, request and responses, plus the shared schemas (``components.schemas`` or
-    ``definitions``, reduced to what they allow); ``servers``/``host``/``info`` are dropped (the
-    export carries the gateway host name and the API's display name). WSDL compares as its
-    operations and SOAP actions, WADL as its methods and paths with their parameters (both parsed
-    with xml.etree, never with a document type declaration). GraphQL SDL compares as text with
-    whitespace normalised.
-    """
-    if text is None:
-        return None
-    return _spec_parts(text, (content_format or "").lower())[0]
-
-
-@lru_cache(maxsize=64)
-def _spec_parts(text: str, fmt: str) -> tuple[Any, Mapping[str, Any]]:
-    """``(signature, named schema shapes)``; cached because a plan asks twice for each put
-    (``resources_equal``, then ``property_diff``) and parsing is the expensive part. The values
-    are shared: read them, never change them."""
-    stripped = text.lstrip("\ufeff").lstrip()
-    if fmt in ("wsdl", "wadl-xml", "wadl") or (not fmt and stripped.startswith("<")):
-        root = _xml_root(text)
-        if root is not None:
-            if _local(root.tag) in ("definitions", "description"):
-                return _wsdl_signature(root), {}
-            if _local(root.tag) == "application":
-                return _wadl_signature(root), {}
-    elif fmt.startswith(("openapi", "swagger")) or not fmt:
-        document = _parse_document(text)
-        if isinstance(document, Mapping) and ("paths" in document or "openapi" in document or "swagger" in document):
-            return _openapi_signature(document)
-    return re.sub(r"\s+", " ", text.replace("\r\n", "\n")).strip(), {}
-
-
 def _secret_paths(resource: Resource) -> tuple[str, ...]:
     row = resource.key.row
-    paths = tuple(row.secret_fields)
-    if resource.key.kind == "named-value" and not resource.properties.get("secret"):
-        paths = tuple(p for p in paths if p != "properties.value")
-    return paths
+    if row.secret_flag and not resource.properties.get(row.secret_flag):
+        return ()  # a plain named value's value is configuration, not a secret
+    return tuple(row.secret_fields)
 
 
 def _get_path(body: Mapping[str, Any], path: str) -> Any:
@@ -449,8 +160,8 @@ def resources_equal(desired: Resource, current: Resource) -> bool:
     if row.content_kind == "policy":
         if normalise_policy(desired.content) != normalise_policy(current.content):
             return False
-        if desired.key.kind != "policy-fragment":
-            return True
+        if row.info_path is None:
+            return True  # a policy without an information file has no body to compare
     if row.content_kind == "specification":
         return spec_signature(desired.content, desired.content_format) == spec_signature(
             current.content, current.content_format or desired.content_format
@@ -549,10 +260,6 @@ def property_diff(desired: Resource | None, current: Resource | None) -> tuple[s
 
 # -- dependencies and order ------------------------------------------------------------------
 
-def _root_api(name: str) -> str:
-    return name.split(";rev=", 1)[0]
-
-
 def dependencies(key: ResourceKey, state: State, *, index: Mapping[Any, ResourceKey] | None = None) -> list[ResourceKey]:
     """The resources of ``state`` that must exist before ``key`` can be put (resource level).
 
@@ -562,8 +269,9 @@ def dependencies(key: ResourceKey, state: State, *, index: Mapping[Any, Resource
     row = key.row
     parent = key.parent
     while parent is not None and parent not in state and parent.row.parent and not parent.row.in_tree:
-        # an operation is not in the tree: its policy waits for the API and its specification
-        found.setdefault(ResourceKey("api-specification", parent.names[:1], key.workspace), None)
+        # an operation is not in the tree: its policy waits for what creates it (the specification)
+        for maker in parent.row.depends_on_kinds:
+            found.setdefault(ResourceKey(maker, parent.names[:KIND_BY_NAME[maker].arity], key.workspace), None)
         parent = parent.parent
     if parent is not None:
         found.setdefault(parent, None)
@@ -572,21 +280,14 @@ def dependencies(key: ResourceKey, state: State, *, index: Mapping[Any, Resource
         found.setdefault(ResourceKey(first, key.names[:1], key.workspace), None)
         found.setdefault(ResourceKey(second, key.names[1:2], key.workspace), None)
     # everything under apis/a;rev=N waits for the root API a (a revision is made from it)
-    for position, name in enumerate(key.names):
-        if ";rev=" in name and _api_position(key, position):
-            found.setdefault(ResourceKey("api", (_root_api(name),), key.workspace), None)
+    if key.revision is not None:
+        found.setdefault(key.root_api_key, None)  # type: ignore[arg-type]
     resource = state.get(key)
     if resource is not None:
         for target in references_of(resource, state, index=index):
             found.setdefault(target, None)
     found.pop(key, None)
     return [dep for dep in found if dep in state]
-
-
-def _api_position(key: ResourceKey, index: int) -> bool:
-    """Whether name ``index`` of ``key`` is an API name (per the kind's ARM path template)."""
-    template = key.row.arm_path
-    return f"apis/{{{index}}}" in template
 
 
 def order_keys(keys: Iterable[ResourceKey], edges: Mapping[ResourceKey, Iterable[ResourceKey]]) -> list[ResourceKey]:
@@ -619,25 +320,8 @@ def is_system(key: ResourceKey, resource: Resource | None = None) -> bool:
     row = key.row
     if key.names and key.names[-1].casefold() in row.system_names:
         return True
-    if key.kind == "group" and resource is not None and resource.properties.get("builtIn"):
-        return True
-    if key.kind == "group" and resource is not None and resource.properties.get("type") == "system":
-        return True
-    if key.kind == "product-group" and key.names[-1].casefold() in KIND_BY_NAME["group"].system_names:
-        return False  # links to built-in groups are ordinary links
-    return False
-
-
-def is_skipped_secret(resource: Resource) -> bool:
-    """A secret named value without a value or a Key Vault reference is skipped with a warning."""
-    if resource.key.kind != "named-value":
-        return False
-    props = resource.properties
-    if not props.get("secret"):
-        return False
-    key_vault = props.get("keyVault")
-    has_vault = isinstance(key_vault, Mapping) and bool(key_vault.get("secretIdentifier"))
-    return not props.get("value") and not has_vault
+    # links to built-in groups are ordinary links: a link row has no system names of its own
+    return behaviour_for(key.kind).is_system(key, resource)
 
 
 def guard_deletions(deletes: Sequence[Action], max_deletions: int | None) -> None:
@@ -723,10 +407,8 @@ def _covered(key: ResourceKey, deleted: set[ResourceKey]) -> bool:
             return True
         if ResourceKey(second, key.names[1:2], key.workspace) in deleted:
             return True
-    for index, name in enumerate(key.names):
-        if ";rev=" in name and _api_position(key, index):
-            if ResourceKey("api", (_root_api(name),), key.workspace) in deleted:
-                return True
+    if key.revision is not None and key.root_api_key in deleted:
+        return True
     return False
 
 
@@ -736,66 +418,34 @@ def _deletable(key: ResourceKey, resource: Resource | None, current: State | Non
     row = key.row
     if not row.in_tree or row.special == "specification":
         return False
-    if key.kind == "api" and current is not None and ";rev=" in key.names[0]:
-        # never delete the instance's current revision on its own
-        if resource is not None and resource.properties.get("isCurrent"):
-            return False
+    if current is not None and not behaviour_for(key.kind).deletable(key, resource):
+        return False  # e.g. the instance's current revision, never deleted on its own
     return True
-
-
-def replaced_revisions(desired: State, before: State) -> list[tuple[ResourceKey, str, str]]:
-    """Old current revisions the tree dropped: ``(a;rev=N, N, M)`` for each root API ``a`` that
-    ``before`` (the instance, or the tree at ``--since``) has at revision N, the tree now names at
-    revision M != N, and the tree has no ``a;rev=N`` folder for.
-
-    Once the publish made M current, N is an ordinary non-current revision the tree lacks: the
-    Terminator deletes it (never the API, and never while it is still current: apply checks).
-    """
-    found: list[tuple[ResourceKey, str, str]] = []
-    for resource in before.of_kind("api"):
-        name = resource.key.names[0]
-        if ";rev=" in name:
-            continue
-        wanted = desired.get(resource.key)
-        if wanted is None:
-            continue
-        old = str(resource.properties.get("apiRevision") or "1")
-        new = str(wanted.properties.get("apiRevision") or "")
-        if not new or new == old:
-            continue
-        revision = ResourceKey("api", (f"{name};rev={old}",), resource.key.workspace)
-        if revision in desired:
-            continue
-        found.append((revision, old, new))
-    return found
 
 
 def _revision_deletes(desired: State, before: State, etags: Mapping[ResourceKey, str | None], where: str,
                       selects: Callable[[ResourceKey], bool] | None = None,
                       already: Iterable[ResourceKey] = ()) -> tuple[Action, ...]:
+    """Deletes the behaviours imply (an old current revision the tree replaced), not already planned."""
     seen = set(already)
     actions = []
-    for key, old, new in replaced_revisions(desired, before):
-        if key in seen or (selects is not None and not selects(key)):
-            continue
-        actions.append(Action(
-            verb="delete", key=key, etag=etags.get(key), depends_on=(),
-            reason=f"delete (revision {old} of {_root_api(key.names[0])} was current {where}; the artifacts make "
-                   f"revision {new} current and have no folder for {old})",
-        ))
+    for behaviour in all_behaviours():
+        for key, reason in behaviour.implied_deletes(desired, before):
+            if key in seen or (selects is not None and not selects(key)):
+                continue
+            actions.append(Action(verb="delete", key=key, etag=etags.get(key), depends_on=(),
+                                  reason=reason.replace("{where}", where)))
     return tuple(actions)
 
 
 def _secret_warnings(desired: State) -> tuple[list[str], set[ResourceKey]]:
+    """Resources the tree has but that cannot be put (secrets without a value), with a warning each."""
     warnings, skipped = [], set()
-    for resource in desired.of_kind("named-value"):
-        if is_skipped_secret(resource):
+    for resource in desired:
+        behaviour = behaviour_for(resource.key.kind)
+        if behaviour.skip_put(resource) is not None:
             skipped.add(resource.key)
-            where = f" ({resource.source.path})" if resource.source else ""
-            warnings.append(
-                f"secret named value {resource.key.name!r}{where} has no value and no Key Vault reference: "
-                "skipped (set it with a {#token#} in the override file, or use keyVault)"
-            )
+            warnings.append(behaviour.skip_warning(resource))
     return warnings, skipped
 
 
@@ -834,12 +484,15 @@ def plan_against_instance(
                 if twin in desired:
                     continue  # the same link, declared for the API itself too
                 existing = existing or current.get(twin)
-            if existing is not None and resources_equal(resource, existing) and not _secret_changed(resource, secret_values):
-                if key.kind == "product" and _unfinished_create(key, desired, current):
-                    puts.append(_put_action(key, desired, existing, UNFINISHED_CREATE, etags.get(key), index))
+            behaviour = behaviour_for(key.kind)
+            if existing is not None and resources_equal(resource, existing) \
+                    and not behaviour.secret_changed(resource, secret_values):
+                reason = behaviour.reput_reason(key, desired, current)
+                if reason is not None:
+                    puts.append(_put_action(key, desired, existing, reason, etags.get(key), index))
                 continue
             puts.append(_put_action(key, desired, existing, "create" if existing is None else "update", etags.get(key), index))
-    puts = _with_reputs_after_import(puts, desired, current, etags, index)
+    puts = _adjusted_puts(puts, desired, current, etags, index)
     deletes: tuple[Action, ...] = ()
     if terminator and prune:
         linked_via_revision = {t for t in map(_api_link_twin, desired.keys()) if t is not None}
@@ -847,7 +500,7 @@ def plan_against_instance(
             r.key
             for r in current
             if r.key not in desired
-            and not (r.key.kind == "api" and ResourceKey("api-specification", r.key.names, r.key.workspace) in desired)
+            and behaviour_for(r.key.kind).kept_because(r.key, desired) is None
             and (selects is None or selects(r.key))
             and _deletable(r.key, r, current)
             and not _auto_link(r.key, desired)
@@ -863,109 +516,19 @@ def plan_against_instance(
     return Plan(puts=_ordered_puts(puts), deletes=deletes, target=dict(target or {}), warnings=tuple(warnings))
 
 
-#: reason of a product put that finishes a create an earlier run did not (apply removes what
-#: APIM added to the new product, exactly as after a create; the product PUT itself is a no-op)
-UNFINISHED_CREATE = "finish create: remove what APIM added to the new product"
+def _adjusted_puts(puts: Sequence[Action], desired: State, current: State,
+                  etags: Mapping[ResourceKey, str | None], index: Mapping[Any, ResourceKey],
+                  skipped: Iterable[ResourceKey] = ()) -> list[Action]:
+    """The puts with what each behaviour adds or orders (a specification import's re-puts)."""
 
+    def make_put(key: ResourceKey, existing: Resource | None, reason: str) -> Action:
+        return _put_action(key, desired, existing, reason, etags.get(key), index)
 
-def _unfinished_create(key: ResourceKey, desired: State, current: State) -> bool:
-    """The instance still holds what APIM adds to a NEW product, and the artifacts do not declare it.
-
-    APIM gives every new product a subscription owned by the administrator (``/users/1``). apply
-    removes it right after creating the product (unless the artifacts declare it); a run killed
-    between the two leaves it, and the product then looks unchanged. An administrator-owned
-    subscription to a product of the artifacts that the artifacts do not declare means the create
-    was not finished (or the product was made in the portal and the artifacts, the source of
-    truth, do not want it): finish it the same way. Subscriptions of other owners are never touched.
-    """
-    scope = f"/products/{key.names[0]}".casefold()
-    for subscription in current.of_kind("subscription"):
-        if subscription.key.workspace != key.workspace or subscription.key in desired:
-            continue
-        props = subscription.properties
-        if str(props.get("scope", "")).casefold().endswith(scope) and str(props.get("ownerId", "")).casefold().endswith("/users/1"):
-            return True
-    return False
-
-
-#: reason of a put of an unchanged operation-level resource whose API's specification is imported
-REPUT_AFTER_IMPORT = "re-put after the specification import, which resets operations and API schemas"
-
-#: kinds under an API that a specification import replaces (besides what lives under an operation)
-_RESET_BY_IMPORT = frozenset({"api-operation", "api-schema"})
-
-
-def _reset_by_import(key: ResourceKey) -> bool:
-    """Whether a specification import of ``key``'s API resets it: the API's operations and schemas,
-    and everything under an operation (its policy, and any kind added there)."""
-    if key.kind in _RESET_BY_IMPORT:
-        return True
-    parent = key.parent
-    while parent is not None:
-        if parent.kind == "api-operation":
-            return True
-        parent = parent.parent
-    return False
-
-
-def _with_reputs_after_import(puts: Sequence[Action], desired: State, current: State,
-                              etags: Mapping[ResourceKey, str | None], index: Mapping[Any, ResourceKey],
-                              skipped: Iterable[ResourceKey] = ()) -> list[Action]:
-    """``puts`` plus a put of every resource of the tree that an import of its API's specification
-    (planned in ``puts``) resets, each ordered after that import.
-
-    Why: an import replaces the API's operations and schemas (APIM re-creates them from the
-    document), and what hangs under an operation (its policy) goes with them. Putting them again
-    after the import makes one publish converge, instead of the next publish finding them missing.
-    Resources already planned are not doubled, but wait for the import too.
-    """
-    imports = {
-        (a.key.names[0].casefold(), a.key.workspace): a.key for a in puts
-        if a.key.kind == "api-specification" and (desired.get(a.key) is None
-                                                  or desired.get(a.key).content_format != "graphql")  # type: ignore[union-attr]
-    }
-    if not imports:
-        return list(puts)
-
-    def spec_for(key: ResourceKey) -> ResourceKey | None:
-        if not key.names or not _reset_by_import(key):
-            return None
-        return imports.get((key.names[0].casefold(), key.workspace))
-
-    result = []
-    for action in puts:
-        spec = spec_for(action.key)
-        if spec is not None and spec not in action.depends_on:
-            action = replace(action, depends_on=action.depends_on + (spec,))
-        result.append(action)
-    planned = {a.key for a in puts} | set(skipped)
-    for resource in desired:
-        key = resource.key
-        if key in planned or not key.row.in_tree:
-            continue
-        spec = spec_for(key)
-        if spec is None:
-            continue
-        existing = current.get(key)
-        verb = "create" if existing is None else "update"
-        action = _put_action(key, desired, existing, f"{verb} ({REPUT_AFTER_IMPORT})", etags.get(key), index)
-        if spec not in action.depends_on:
-            action = replace(action, depends_on=action.depends_on + (spec,))
-        result.append(action)
+    result = list(puts)
+    skipped = tuple(skipped)
+    for behaviour in all_behaviours():
+        result = behaviour.adjust_puts(result, desired, current, make_put, skipped)
     return result
-
-
-def _secret_changed(resource: Resource, live: Mapping[ResourceKey, str | None] | None) -> bool:
-    """A secret named value whose tree value differs from the live one (unknown counts as differs).
-
-    ``live`` None means the caller could not read secrets: they are then compared by the rest.
-    """
-    if live is None or resource.key.kind != "named-value" or not resource.properties.get("secret"):
-        return False
-    value = resource.properties.get("value")
-    if not value:
-        return False
-    return live.get(resource.key) != value
 
 
 def _api_link_twin(key: ResourceKey) -> ResourceKey | None:
@@ -976,16 +539,9 @@ def _api_link_twin(key: ResourceKey) -> ResourceKey | None:
     ``apis/a;rev=2/tags`` and ``apis/a/tags`` alike), so the instance shows such a link on ``a``
     only and extract never writes one under a revision. Compared as is, it would be a create forever.
     """
-    row = key.row
-    if not row.link or "api" not in row.link:
+    if not key.row.is_link or key.revision is None:
         return None
-    position = row.link.index("api")
-    name = key.names[position] if position < len(key.names) else ""
-    if ";rev=" not in name:
-        return None
-    names = list(key.names)
-    names[position] = _root_api(name)
-    return ResourceKey(key.kind, tuple(names), key.workspace)
+    return key.with_api_root()
 
 
 def _auto_link(key: ResourceKey, desired: State) -> bool:
@@ -1021,7 +577,7 @@ def plan_since(
     span = f"{since[:12]}..{until[:12] if len(until) > 12 else until}"
     keys: set[ResourceKey] = set()
     for key in changed:
-        if key.kind == "api-operation":
+        if not key.row.in_tree:
             continue
         keys.add(key)
     puts: list[Action] = []
@@ -1033,14 +589,14 @@ def plan_since(
             verb = "update" if existing.get(key, key in previous) else "create"
             puts.append(_put_action(key, desired, previous.get(key), f"{verb} (changed in {span})", etags.get(key), index))
             continue
-        if key.kind == "api-specification" and ResourceKey("api", key.names, key.workspace) in desired:
-            continue  # a removed specification file leaves the API (and its operations) alone
-        if key.kind == "api" and ResourceKey("api-specification", key.names, key.workspace) in desired:
-            warnings.append(f"{key}: apiInformation.json removed but its specification is still there; not deleted")
+        # (a removed specification file leaves the API and its operations alone: never deletable)
+        kept = behaviour_for(key.kind).kept_because(key, desired)
+        if kept is not None:
+            warnings.append(f"{key}: {kept}; not deleted")
             continue
         if key in previous and _deletable(key, previous.get(key), None):
             gone.append(key)
-    puts = _with_reputs_after_import(puts, desired, previous, etags, index, skipped)
+    puts = _adjusted_puts(puts, desired, previous, etags, index, skipped)
     deletes: tuple[Action, ...] = ()
     if terminator:
         deletes = _delete_actions(gone, previous, etags, f"delete (files removed in {span})")
@@ -1064,7 +620,7 @@ def merge_plans(existing: Plan | None, new: Plan, *, creator: bool, terminator: 
 
 def ensure_same_target(existing: Plan, new: Plan) -> None:
     """A plan file must describe one instance; refuse to merge halves planned for different ones."""
-    for name in ("subscription", "resourceGroup", "service"):
+    for name in TARGET_FIELDS:
         a, b = existing.target.get(name), new.target.get(name)
         if a and b and a.casefold() != b.casefold():
             raise ConfigError(f"the plan file was planned for {name} {a!r}, not {b!r}; use a separate --out file")

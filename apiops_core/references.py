@@ -287,10 +287,10 @@ def _resolve(ref: Ref, source: ResourceKey, state: State, index: Mapping[tuple[s
         key = ResourceKey(ref.kind, (ref.name,), scope)
         if key in state:
             return key
-        if ref.kind == "api" and ";rev=" in ref.name:
+        if key.revision is not None and key.api_index == 0 and len(key.names) == 1:
             # /apis/a;rev=N names the root folder a when N is its (current) revision
-            root_name, _, revision = ref.name.partition(";rev=")
-            root = state.get(ResourceKey("api", (root_name,), scope))
+            revision = key.revision
+            root = state.get(key.with_api_root())
             if root is not None and str(root.properties.get("apiRevision") or "1") == revision:
                 return root.key
     return None

@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_REV = ";rev="
 
 
 @dataclass(frozen=True)
@@ -244,7 +243,7 @@ def _apis(state: State) -> dict[tuple[str | None, str], Resource]:
     return {
         (r.key.workspace.casefold() if r.key.workspace else None, r.key.name.casefold()): r
         for r in state.of_kind("api")
-        if _REV not in r.key.name
+        if r.key.revision is None
     }
 
 

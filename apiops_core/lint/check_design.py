@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from ..model import split_revision
 from .context import Hit, LintContext, content_path_of, info_path_of
 from .specs import openapi_paths
 
@@ -18,7 +19,6 @@ __all__ = [
     "spec_path_naming",
 ]
 
-_REV = ";rev="
 _SEGMENT = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
 #: applied to the segment with its first letter lowered: ``GetUsers``, ``get-users``, ``create_order``, ``delete``
 _VERB = re.compile(r"^(get|create|update|delete|list|add|remove|fetch|set|post|put)(?=[A-Z_-]|$)")
@@ -26,7 +26,7 @@ _DISPLAY_NAME_KINDS = ("api", "product", "tag", "group", "version-set", "named-v
 
 
 def _current(resource_name: str) -> bool:
-    return _REV not in resource_name
+    return split_revision(resource_name)[1] is None
 
 
 def http_protocol(ctx: LintContext) -> Iterator[Hit]:

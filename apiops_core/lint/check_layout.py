@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..model import ResourceKey
+from ..model import split_revision
 from .context import Hit, LintContext, content_path_of, info_path_of
 
 __all__ = ["unreadable", "spec_syntax", "openapi_invalid", "graphql_invalid", "revision_orphan", "revision_duplicate"]
 
-_REV = ";rev="
 
 
 def unreadable(ctx: LintContext) -> Iterator[Hit]:
@@ -44,10 +43,9 @@ def _claims(ctx: LintContext) -> dict[tuple[str | None, str], list[tuple[str, st
     for resource in ctx.state.of_kind("api"):
         name = resource.key.name
         ws = resource.key.workspace.casefold() if resource.key.workspace else None
-        if _REV in name:
-            root, number = name.split(_REV, 1)
-        else:
-            root, number = name, str(resource.properties.get("apiRevision") or "1")
+        root, number = split_revision(name)
+        if number is None:
+            number = str(resource.properties.get("apiRevision") or "1")
         claims.setdefault((ws, root.casefold()), []).append((number.strip(), name))
     return claims
 
@@ -56,10 +54,10 @@ def revision_orphan(ctx: LintContext) -> Iterator[Hit]:
     """``a;rev=N`` needs the API ``a`` (its current revision) in the tree."""
     for resource in ctx.state.of_kind("api"):
         name = resource.key.name
-        if _REV not in name:
+        if resource.key.revision is None:
             continue
-        root = name.split(_REV, 1)[0]
-        if ResourceKey("api", (root,), resource.key.workspace) not in ctx.state:
+        root = resource.key.api_root
+        if resource.key.with_api_root() not in ctx.state:
             yield Hit(
                 info_path_of(resource), None, None, str(resource.key),
                 f"revision folder {name!r} has no current revision: the API {root!r} is not in the tree",
@@ -76,7 +74,7 @@ def revision_duplicate(ctx: LintContext) -> Iterator[Hit]:
         for number, names in sorted(numbers.items()):
             if len(names) < 2:
                 continue
-            for name in [n for n in sorted(names) if _REV in n] or sorted(names)[1:]:
+            for name in [n for n in sorted(names) if split_revision(n)[1] is not None] or sorted(names)[1:]:
                 resource = by_name[(ws, name.casefold())]
                 others = ", ".join(repr(n) for n in names if n != name)
                 yield Hit(
@@ -100,7 +98,7 @@ def required_missing(ctx: LintContext) -> Iterator[Hit]:
         if info is None or not resource.source.path.endswith(info):
             continue
         for name in row.required_fields:
-            if name == "path" and _REV in resource.key.name:
+            if name == "path" and split_revision(resource.key.name)[1] is not None:
                 continue
             value = resource.properties.get(name)
             if value is None or (value == "" and name != "path"):  # an empty API path (URL suffix) is valid
