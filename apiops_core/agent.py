@@ -39,6 +39,7 @@ __all__ = [
     "escape_data",
     "neutralise",
     "format_command",
+    "register_secret_on_stdout",
     "TaskContext",
     "AgentLogHandler",
     "AgentStream",
@@ -94,6 +95,18 @@ def format_command(name: str, data: str = "", /, **properties: object) -> str:
         if value is not None and _prop_text(value) != ""
     )
     return f"##vso[{name}{' ' + props if props else ''}]{escape_data(data)}"
+
+
+def register_secret_on_stdout(value: str) -> None:
+    """Write ``task.setsecret`` for ``value`` straight to the process's real stdout.
+
+    For code below the task layer that learns a secret mid-run (auth's freshly minted ARM
+    tokens): it has no :class:`TaskContext`, and a neutralising wrapper the task installed
+    around ``sys.stdout`` would defuse the command.
+    """
+    stream = sys.__stdout__ or sys.stdout
+    stream.write(format_command("task.setsecret", value) + "\n")
+    stream.flush()
 
 
 def _prop_text(value: object) -> str:

@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from ..cli import EXIT_OK
+from ._context import EXIT_OK
 from .apply import report, show_progress
 from .plan import add_plan_arguments, connect, load_desired, make_plan, selection_from_args, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..cli import Context
+    from ._context import Context
 
 __all__ = ["add_arguments", "run", "confirm"]
 
