@@ -24,7 +24,6 @@ sources again, and the ARM client never retries it.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from dataclasses import dataclass
 from types import SimpleNamespace

@@ -339,7 +339,7 @@ def make_plan(
     log: Any,
 ) -> Plan:
     """Desired vs the instance (or vs the tree at ``since``) → an observed, ordered plan."""
-    from ..plan import plan_against_instance, plan_since
+    from ..plan import plan_since
 
     target = {"subscription": arm.subscription_id, "resourceGroup": arm.resource_group, "service": arm.service_name}
     if desired.commit:

@@ -6,7 +6,7 @@ Values are never echoed: messages carry ``secret_patterns.mask(value)`` only.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from typing import Iterator, Mapping
 
 from ..references import json_strings
 from .context import Hit, LintContext, content_path_of, info_path_of

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import shutil
 from pathlib import Path
 from typing import Any, Iterator
 

@@ -10,7 +10,7 @@ from typing import Any
 from apiops_core.apply import apply_plan
 from apiops_core.artifacts import load_tree
 from apiops_core.emulator.emulator import Emulator
-from apiops_core.model import ResourceKey, State
+from apiops_core.model import State
 from apiops_core.plan import plan_against_instance
 from apiops_core.treesource import DirectorySource
 

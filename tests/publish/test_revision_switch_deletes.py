@@ -4,7 +4,6 @@ that revision (never the API, never a revision that is still current); plain pub
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 

@@ -222,6 +222,6 @@ def test_a_service_named_by_the_override_file_is_pointed_at_there(
     from apiops_core.cli import main
 
     assert main(["plan", "--artifacts", str(tree_copy), "--overrides", str(overrides)], environ) == 2
-    assert f"service 'nosuch' does not exist" in apiops_log.getvalue()
+    assert "service 'nosuch' does not exist" in apiops_log.getvalue()
     assert f"fix apimServiceName in {overrides}" in apiops_log.getvalue()
     assert writes(emu) == 0
