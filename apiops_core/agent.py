@@ -31,7 +31,7 @@ import sys
 import tempfile
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, TextIO
+from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, TextIO, overload
 
 __all__ = [
     "env_key",
@@ -179,6 +179,12 @@ class TaskContext:
             return int(raw)
         except ValueError:
             raise TaskFailed(f"Input {name} must be a whole number, not {raw!r}") from None
+
+    @overload
+    def get_path_input(self, name: str, *, required: Literal[True], check_exists: bool = False) -> str: ...
+
+    @overload
+    def get_path_input(self, name: str, *, required: bool = False, check_exists: bool = False) -> str | None: ...
 
     def get_path_input(self, name: str, *, required: bool = False, check_exists: bool = False) -> str | None:
         """A ``filePath`` input, or None when it was not supplied.
@@ -527,7 +533,7 @@ def run_task(
     apiops_logger.setLevel(level)
     apiops_logger.propagate = False
     old_stdout, old_stderr = sys.stdout, sys.stderr
-    sys.stdout = sys.stderr = stream  # type: ignore[assignment]
+    sys.stdout = sys.stderr = stream
     try:
         result = body(context) or "Succeeded"
         stream.close_pending()

@@ -14,6 +14,7 @@ import importlib
 import logging
 import os
 import sys
+from types import ModuleType
 from typing import Iterator, Mapping, Sequence
 
 from .commands._context import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Context, add_target_arguments
@@ -34,21 +35,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "extract → change → plan → publish against a built-in emulator"),
 }
 
-def _build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
+def _build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     parser = argparse.ArgumentParser(prog="apiops", description="APIOps for Azure API Management")
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug logging")
     parser.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    modules: dict[str, object] = {}
+    modules: dict[str, ModuleType] = {}
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(f"apiops_core.commands.{module_name}")
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(command_parser)  # type: ignore[attr-defined]
+        module.add_arguments(command_parser)
         modules[name] = module
     return parser, modules
 
 
-class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is now, not the one present at the first call.
 
     The CLI runs in-process many times (tasks, tests capturing output), so binding the stream
@@ -58,7 +59,7 @@ class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self):  # noqa: D401
         return sys.stderr
 
@@ -116,7 +117,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] == "emulator" and "emulator" in modules:
         # the emulator parses its own options (it imports nothing from the client side)
-        return int(modules["emulator"].run_raw(args_list[1:]))  # type: ignore[attr-defined]
+        return int(modules["emulator"].run_raw(args_list[1:]))
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exit_:
@@ -128,7 +129,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     context = Context(environ=dict(os.environ if environ is None else environ), log=log)
     with _quiet_azure_sdk(args.verbose):
         try:
-            return int(modules[args.command].run(args, context))  # type: ignore[attr-defined]
+            return int(modules[args.command].run(args, context))
         except ApiOpsError as error:
             log.error("error: %s", error)
             return EXIT_USAGE if isinstance(error, (ConfigError, ArtifactError, ReferenceError_)) else EXIT_FAILED

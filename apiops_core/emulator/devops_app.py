@@ -826,7 +826,7 @@ class DevOpsApp:
             self._deny("PullRequestContribute")
             body = request.json() or {}
             status = body.get("status", 1)
-            thread = {"id": self._next_thread, "publishedDate": _now(), "lastUpdatedDate": _now(),
+            thread: dict[str, Any] = {"id": self._next_thread, "publishedDate": _now(), "lastUpdatedDate": _now(),
                       "status": _THREAD_STATUS.get(status, status) if isinstance(status, int) else status,
                       "comments": [], "isDeleted": False}
             self._next_thread += 1

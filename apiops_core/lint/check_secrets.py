@@ -59,11 +59,11 @@ def inline_policy_secret(ctx: LintContext) -> Iterator[Hit]:
         text = resource.content or ""
         path = content_path_of(resource)
         reported: set[int] = set()
-        for match in find_secrets(text):
-            line, column = line_col(text, match.start)
+        for secret in find_secrets(text):
+            line, column = line_col(text, secret.start)
             reported.add(line)
             yield Hit(path, line, column, str(resource.key),
-                      f"{match.label} written inline ({match.masked}): use a secret named value {{{{name}}}}")
+                      f"{secret.label} written inline ({secret.masked}): use a secret named value {{{{name}}}}")
         for match in _SET_VALUE.finditer(text):
             element, name, value = match.groups()
             if not _CREDENTIAL_NAMES.match(name.strip()) or not _literal(value):
