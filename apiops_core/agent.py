@@ -31,7 +31,7 @@ import sys
 import tempfile
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, TextIO
+from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, TextIO, overload
 
 __all__ = [
     "env_key",
@@ -39,6 +39,7 @@ __all__ = [
     "escape_data",
     "neutralise",
     "format_command",
+    "register_secret_on_stdout",
     "TaskContext",
     "AgentLogHandler",
     "AgentStream",
@@ -94,6 +95,18 @@ def format_command(name: str, data: str = "", /, **properties: object) -> str:
         if value is not None and _prop_text(value) != ""
     )
     return f"##vso[{name}{' ' + props if props else ''}]{escape_data(data)}"
+
+
+def register_secret_on_stdout(value: str) -> None:
+    """Write ``task.setsecret`` for ``value`` straight to the process's real stdout.
+
+    For code below the task layer that learns a secret mid-run (auth's freshly minted ARM
+    tokens): it has no :class:`TaskContext`, and a neutralising wrapper the task installed
+    around ``sys.stdout`` would defuse the command.
+    """
+    stream = sys.__stdout__ or sys.stdout
+    stream.write(format_command("task.setsecret", value) + "\n")
+    stream.flush()
 
 
 def _prop_text(value: object) -> str:
@@ -166,6 +179,12 @@ class TaskContext:
             return int(raw)
         except ValueError:
             raise TaskFailed(f"Input {name} must be a whole number, not {raw!r}") from None
+
+    @overload
+    def get_path_input(self, name: str, *, required: Literal[True], check_exists: bool = False) -> str: ...
+
+    @overload
+    def get_path_input(self, name: str, *, required: bool = False, check_exists: bool = False) -> str | None: ...
 
     def get_path_input(self, name: str, *, required: bool = False, check_exists: bool = False) -> str | None:
         """A ``filePath`` input, or None when it was not supplied.
@@ -514,7 +533,7 @@ def run_task(
     apiops_logger.setLevel(level)
     apiops_logger.propagate = False
     old_stdout, old_stderr = sys.stdout, sys.stderr
-    sys.stdout = sys.stderr = stream  # type: ignore[assignment]
+    sys.stdout = sys.stderr = stream
     try:
         result = body(context) or "Succeeded"
         stream.close_pending()

@@ -25,6 +25,7 @@ reshape or drop unknown properties from — round-trips as plain JSON.
 
 from __future__ import annotations
 
+import builtins
 import email.utils
 import errno
 import json
@@ -36,13 +37,14 @@ import threading
 import time
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, TypeVar
 from urllib.parse import quote, urlsplit
 
 from .errors import ArmError, PreconditionFailed
 
 __all__ = [
     "ArmClient",
+    "ArmPort",
     "ArmResponse",
     "ArmStats",
     "encode_path",
@@ -166,7 +168,7 @@ def _error_parts(body: Mapping[str, Any]) -> tuple[str | None, str]:
     text = str(message or "")
     if isinstance(details, list):
         extra = [
-            f"{d.get('target') + ': ' if d.get('target') else ''}{d.get('message', '')}"
+            f"{str(d['target']) + ': ' if d.get('target') else ''}{d.get('message', '')}"
             for d in details
             if isinstance(d, Mapping) and d.get("message")
         ]
@@ -260,6 +262,40 @@ class _Attempt:
     def __init__(self, response: ArmResponse | None, error: Exception | None) -> None:
         self.response = response
         self.error = error
+
+
+class ArmPort(Protocol):
+    """What the engines call on the ARM client: the instance's names, the verbs and ``map``.
+
+    Engines take ``arm: ArmPort`` rather than ``ArmClient`` so a type checker sees every call
+    they make and a test's fake needs only these members; ``ArmClient`` is the one real port.
+    """
+
+    subscription_id: str
+    resource_group: str
+    service_name: str
+    stats: ArmStats
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> ArmResponse | None: ...
+
+    def list(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]: ...
+
+    def put(self, path: str, body: Mapping[str, Any], *, if_match: str | None = None,
+            params: Mapping[str, Any] | None = None) -> ArmResponse: ...
+
+    def patch(self, path: str, body: Mapping[str, Any], *, if_match: str = "*",
+              params: Mapping[str, Any] | None = None) -> ArmResponse: ...
+
+    def delete(self, path: str, *, if_match: str | None = "*", params: Mapping[str, Any] | None = None) -> bool: ...
+
+    def post(self, path: str, body: Mapping[str, Any] | None = None,
+             params: Mapping[str, Any] | None = None) -> ArmResponse: ...
+
+    def download(self, url: str) -> str: ...
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> builtins.list[R]: ...
+
+    def close(self) -> None: ...
 
 
 class ArmClient:
@@ -469,7 +505,7 @@ class ArmClient:
         response = self._with_retries("GET", shown, send, allow=set(), counter="downloads", url=url)
         return response.text
 
-    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> builtins.list[R]:
         """Run ``fn`` over items on a thread pool; results in input order; the first error is raised.
 
         Threads are cheap here: every request still waits for one of the client's ``parallelism``
@@ -896,3 +932,8 @@ def _default_transport(ca_bundle: str | None, parallelism: int) -> Any:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return RequestsTransport(session=session, session_owner=True, connection_verify=_resolve_verify(ca_bundle))
+
+
+def _is_a_port(client: ArmClient) -> ArmPort:
+    """Nothing at run time: mypy checks here that ``ArmClient`` still provides every ``ArmPort`` member."""
+    return client

@@ -24,12 +24,12 @@ sources again, and the ARM client never retries it.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Callable, Mapping
 
+from apiops_core.agent import register_secret_on_stdout
 from apiops_core.errors import ConfigError
 
 __all__ = [
@@ -234,13 +234,6 @@ def _explain_connection(connection_id: str) -> Callable[[BaseException], str]:
     return explain
 
 
-def _register_with_agent(token: str) -> None:
-    escaped = token.replace("%", "%AZP25").replace("\r", "%0D").replace("\n", "%0A")
-    stream = sys.__stdout__ or sys.stdout
-    stream.write(f"##vso[task.setsecret]{escaped}\n")
-    stream.flush()
-
-
 # ------------------------------------------------------------------------ service connection
 @dataclass(frozen=True)
 class ServiceConnection:
@@ -336,7 +329,7 @@ def build_credential(environ: Mapping[str, str], cloud: Cloud, *, identity: Any 
     """
     credential = _build(environ, cloud, identity)
     if environ.get("TF_BUILD"):
-        return SecretRegisteringCredential(credential, _register_with_agent)
+        return SecretRegisteringCredential(credential, register_secret_on_stdout)
     return credential
 
 

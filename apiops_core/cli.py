@@ -14,15 +14,13 @@ import importlib
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
+from types import ModuleType
+from typing import Any, Iterator, Mapping, Sequence
 
+from .commands._context import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Context, add_target_arguments
 from .errors import ApiOpsError, ArtifactError, ConfigError, ReferenceError_
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .arm import ArmClient
-
-__all__ = ["main", "Context", "COMMANDS", "add_target_arguments"]
+__all__ = ["main", "Context", "COMMANDS", "add_target_arguments", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE"]
 
 #: command name → (module under apiops_core.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -39,77 +37,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "emulator": ("emulator", "run the local APIM management-plane emulator"),
     "demo": ("demo", "extract → change → plan → publish against a built-in emulator"),
 }
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-
-@dataclass
-class Context:
-    """What a command needs from the outside world, passed in rather than read globally."""
-
-    environ: Mapping[str, str]
-    log: logging.Logger
-    stdout: Callable[[str], None] = field(default=lambda text: print(text))
-    #: colour the text written with ``stdout`` (a terminal, no NO_COLOR / --no-color, not a pipeline)
-    color: bool = False
-    #: stderr is a terminal: progress bars instead of periodic plain lines
-    tty: bool = False
-    #: the user refused colour (--no-color, NO_COLOR): progress bars are drawn without it too
-    no_color: bool = False
-
-    def env(self, name: str, default: str | None = None) -> str | None:
-        value = self.environ.get(name)
-        return value if value not in (None, "") else default
-
-    def make_arm(self, args: argparse.Namespace, *, service_name: str | None = None) -> "ArmClient":
-        """Build the one ARM client from options, environment and credentials."""
-        from .arm import ArmClient
-        from .auth import build_credential, resolve_cloud
-
-        cloud = resolve_cloud(self.environ, getattr(args, "arm_endpoint", None))
-        subscription = getattr(args, "subscription_id", None) or self.env("AZURE_SUBSCRIPTION_ID")
-        group = getattr(args, "resource_group", None) or self.env("AZURE_RESOURCE_GROUP_NAME")
-        service = getattr(args, "service_name", None) or self.env("API_MANAGEMENT_SERVICE_NAME") or service_name
-        missing = [
-            label
-            for label, value in (
-                ("--subscription-id / AZURE_SUBSCRIPTION_ID", subscription),
-                ("--resource-group / AZURE_RESOURCE_GROUP_NAME", group),
-                ("--service-name / API_MANAGEMENT_SERVICE_NAME", service),
-            )
-            if not value
-        ]
-        if missing:
-            raise ConfigError("the target instance is not fully named; set " + ", ".join(missing))
-        parallelism = getattr(args, "parallelism", None) or int(self.env("APIOPS_PARALLELISM", "8") or 8)
-        if parallelism < 1:
-            raise ConfigError("--parallelism must be at least 1")
-        return ArmClient(
-            endpoint=cloud.arm_endpoint,
-            credential=build_credential(self.environ, cloud),
-            subscription_id=str(subscription),
-            resource_group=str(group),
-            service_name=str(service),
-            ca_bundle=getattr(args, "ca_bundle", None) or self.env("APIOPS_CA_BUNDLE"),
-            parallelism=parallelism,
-            api_version=getattr(args, "api_version", None) or self.env("ARM_API_VERSION", "2024-05-01") or "2024-05-01",
-            scope=cloud.scope,
-        )
-
-
-def add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options every command that talks to ARM shares (environment variables as fallbacks)."""
-    group = parser.add_argument_group("target instance")
-    group.add_argument("--subscription-id", help="Azure subscription id (env AZURE_SUBSCRIPTION_ID)")
-    group.add_argument("--resource-group", help="resource group of the instance (env AZURE_RESOURCE_GROUP_NAME)")
-    group.add_argument("--service-name", help="API Management instance name (env API_MANAGEMENT_SERVICE_NAME)")
-    group.add_argument("--arm-endpoint", help="ARM endpoint URL (env APIOPS_ARM_ENDPOINT or AZURE_CLOUD_ENVIRONMENT)")
-    group.add_argument("--ca-bundle", help="CA bundle PEM to trust, e.g. the emulator's (env APIOPS_CA_BUNDLE)")
-    group.add_argument("--parallelism", type=int, help="bound on concurrent ARM requests (env APIOPS_PARALLELISM, default 8)")
-    group.add_argument("--api-version", help="ARM api-version (env ARM_API_VERSION, default 2024-05-01)")
-
 
 def _global_options(*, top: bool) -> argparse.ArgumentParser:
     """Options accepted before and after the sub-command (``apiops -v plan`` = ``apiops plan -v``).
@@ -150,26 +77,21 @@ def interactive(environ: Mapping[str, str], stream: object) -> bool:
         return False
 
 
-def _build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
+def _build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     parser = argparse.ArgumentParser(prog="apiops", description="APIOps for Azure API Management",
                                      parents=[_global_options(top=True)])
     sub_common = _global_options(top=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    modules: dict[str, object] = {}
+    modules: dict[str, ModuleType] = {}
     for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(f"apiops_core.commands.{module_name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"apiops_core.commands.{module_name}":
-                raise
-            continue
+        module = importlib.import_module(f"apiops_core.commands.{module_name}")
         command_parser = sub.add_parser(name, help=help_text, description=help_text, parents=[sub_common])
-        module.add_arguments(command_parser)  # type: ignore[attr-defined]
+        module.add_arguments(command_parser)
         modules[name] = module
     return parser, modules
 
 
-class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is now, not the one present at the first call.
 
     The CLI runs in-process many times (tasks, tests capturing output), so binding the stream
@@ -179,7 +101,7 @@ class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self):  # noqa: D401
         return sys.stderr
 
@@ -237,7 +159,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] == "emulator" and "emulator" in modules:
         # the emulator parses its own options (it imports nothing from the client side)
-        return int(modules["emulator"].run_raw(args_list[1:]))  # type: ignore[attr-defined]
+        return int(modules["emulator"].run_raw(args_list[1:]))
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exit_:
@@ -256,7 +178,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                       no_color=refused)
     with _quiet_azure_sdk(bool(getattr(args, "verbose", False))):
         try:
-            return int(modules[args.command].run(args, context))  # type: ignore[attr-defined]
+            return int(modules[args.command].run(args, context))
         except ApiOpsError as error:
             log.error("error: %s", error)
             if getattr(args, "detailed_exitcode", False):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, MutableMapping, Sequence
 
 from .artifacts import match_path
 from .errors import ConfigError
@@ -290,10 +290,10 @@ class ExtractorConfig:
                 if value is not None:
                     scope[row.config_key] = _parse_filter(row.name, value)  # type: ignore[index]
                 continue
-            row = next((k for k in _top_kinds(False) if k.config_key == key), None)
-            assert row is not None  # the schema allows only known keys
+            top = next((k for k in _top_kinds(False) if k.config_key == key), None)
+            assert top is not None  # the schema allows only known keys
             if value is not None:
-                scope[key] = _parse_filter(row.name, value)
+                scope[key] = _parse_filter(top.name, value)
         fmt = data.get("apiSpecificationFormat")
         return cls(
             scope=scope,
@@ -447,7 +447,7 @@ def _missing_message(name: str) -> str:
 
 def _substitute_tree(node: Any, environ: Mapping[str, str], where: str, missing: list[tuple[int, str]]) -> Any:
     """Substitute tokens in every string scalar of a round-trip document, collecting misses with lines."""
-    if isinstance(node, Mapping):
+    if isinstance(node, MutableMapping):
         for key in list(node.keys()):
             value = node[key]
             if isinstance(value, str):
@@ -610,10 +610,10 @@ def _collect(
         for child_key, child_items in item.items():
             if child_key in ("name", "properties") or child_items is None:
                 continue
-            child = next((k for k in _children(row.name) if k.config_key == child_key), None)
+            child_row = next((k for k in _children(row.name) if k.config_key == child_key), None)
             label = f"{section}[{name}].{child_key}"
-            if child is not None:
-                _collect(child, child_items, names, workspace, label, out)
+            if child_row is not None:
+                _collect(child_row, child_items, names, workspace, label, out)
                 continue
             link, other = next((lk, o) for lk, o in _reverse_links(row.name) if o.config_key == child_key)
             _collect(link, child_items, names, workspace, label, out, reverse_of=(other, 0))

@@ -21,10 +21,13 @@ publish the API first and rename the folder to the id the target gave it) to pro
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .errors import ReferenceError_
 from .model import Plan, Resource, ResourceKey, State
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .arm import ArmPort
 
 __all__ = ["wsdl_named_operations", "is_soap_api", "refuse_unknown_soap_operations"]
 
@@ -54,7 +57,7 @@ def is_soap_api(api: Resource | None, spec: Resource | None) -> bool:
     return False
 
 
-def refuse_unknown_soap_operations(plan: Plan, desired: State, arm: Any) -> None:
+def refuse_unknown_soap_operations(plan: Plan, desired: State, arm: ArmPort) -> None:
     """Raise before any write when an operation-level put names an operation APIM will not have."""
     problems: list[tuple[str, str]] = []
     checked: dict[str, bool] = {}

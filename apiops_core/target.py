@@ -89,7 +89,7 @@ def check_target(arm: "ArmClient", *, service_setting: str | None = None) -> dic
         ) from error
     if service is not None:
         body = service.body
-        sku = body.get("sku") if isinstance(body.get("sku"), Mapping) else {}
+        sku = body["sku"] if isinstance(body.get("sku"), Mapping) else {}
         _LOG.debug("target %s found (sku %s)", arm.service_path, sku.get("name", "?"))
         return body
     subscription_exists = _exists(arm, f"/subscriptions/{subscription}", _SUBSCRIPTION_API_VERSION)

@@ -9,19 +9,22 @@ the scope's named values; anything else by its ARM path. Source workspace first,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .errors import ApiOpsError
 from .model import ResourceKey
 from .references import Ref
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .arm import ArmPort
+
 __all__ = ["TargetSupplier"]
 
 
 class TargetSupplier:
-    """A ``references.Supplier`` backed by an ``ArmClient`` (read-only: GET and list)."""
+    """A ``references.Supplier`` backed by the ARM port (read-only: GET and list)."""
 
-    def __init__(self, arm: Any) -> None:
+    def __init__(self, arm: ArmPort) -> None:
         self._arm = arm
         self._named: dict[str | None, set[str]] = {}
         self._exists: dict[str, bool] = {}

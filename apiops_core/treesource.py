@@ -144,6 +144,7 @@ class GitCommitSource(TreeSource):
                 stderr=subprocess.DEVNULL,
             )
         assert self._batch.stdin is not None and self._batch.stdout is not None
+        stdout = self._batch.stdout
         self._batch.stdin.write(oid.encode() + b"\n")
         self._batch.stdin.flush()
         header = self._batch.stdout.readline().decode().split()
@@ -158,8 +159,8 @@ class GitCommitSource(TreeSource):
                 if pipe is not None:
                     pipe.close()
             check_size(size, limit, where)
-        data = self._batch.stdout.read(size)
-        self._batch.stdout.read(1)  # the newline after the object
+        data = stdout.read(size)
+        stdout.read(1)  # the newline after the object
         return data
 
     def close(self) -> None:

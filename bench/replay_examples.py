@@ -145,10 +145,10 @@ def choose_operation(name: str, example: dict[str, Any], operations: list[SdkOpe
     stem = name[len("ApiManagement"):] if name.startswith("ApiManagement") else name
     stem = stem.removesuffix(".json")
     stem = stem[len("Service"):] if stem.startswith("ServiceGet") else stem
-    verb, rest = "POST", stem
+    verb = "POST"
     for prefix, http in _VERBS:
         if stem.startswith(prefix):
-            verb, rest = http, stem[len(prefix):]
+            verb = http
             break
     params = {k for k in example["parameters"] if k not in _FIXED}
     name_words = set(_words(stem))

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..cli import EXIT_FAILED, EXIT_OK, add_target_arguments
+from ._context import EXIT_FAILED, EXIT_OK, add_target_arguments
 from ..errors import ConfigError
 from ..model import Plan
 from ..target import check_target
@@ -20,7 +20,7 @@ from .plan import load_desired, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..apply import ApplyResult
-    from ..cli import Context
+    from ._context import Context
 
 __all__ = ["add_arguments", "run", "show_progress", "report", "result_summary", "summary_line"]
 

@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..cli import EXIT_FAILED, EXIT_OK
+from ._context import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..cli import Context
+    from ._context import Context
 
 __all__ = ["add_arguments", "run"]
 

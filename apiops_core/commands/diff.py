@@ -11,7 +11,7 @@ import argparse
 import subprocess
 from pathlib import Path
 
-from ..cli import Context
+from ._context import Context
 from ..errors import ConfigError
 
 __all__ = ["add_arguments", "run", "git_location"]

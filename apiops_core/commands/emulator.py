@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Sequence
 
-from ..cli import Context
+from ._context import Context
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

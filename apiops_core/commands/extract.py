@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..cli import Context, add_target_arguments
+from ._context import Context, add_target_arguments
 from ..errors import ConfigError
 from ..extract import DEFAULT_SPEC_FORMAT, SPEC_FORMATS, ExtractResult, extract, spec_format_for
 from ..target import DEFAULT_MIN_DELETIONS, DeletionGuard, check_target

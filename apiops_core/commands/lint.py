@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cli import Context
+from ._context import Context
 
 __all__ = ["add_arguments", "run"]
 

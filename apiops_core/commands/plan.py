@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import ConfigError
 from ..model import Plan
-from ..cli import add_target_arguments
+from ._context import add_target_arguments
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..cli import Context
+    from ._context import Context
 
 __all__ = [
     "add_arguments",

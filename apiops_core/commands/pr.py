@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from ..cli import Context
+from ._context import Context
 from ..errors import ConfigError
 
 __all__ = ["add_arguments", "run"]

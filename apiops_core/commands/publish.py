@@ -13,14 +13,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from ..cli import EXIT_OK
+from ._context import EXIT_OK
 from ..errors import ConfigError
 from .apply import report
 from .plan import (add_detailed_exitcode, add_plan_arguments, connect, display, load_desired, make_plan, plan_exit_code,
                    selection_from_args, write_result)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..cli import Context
+    from ._context import Context
 
 __all__ = ["add_arguments", "run", "confirm"]
 

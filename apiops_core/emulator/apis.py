@@ -228,8 +228,6 @@ class ApiBehavior(Behavior):
 
     def _import(self, ctx: Ctx, fmt: str, value: Any, api_name: str, wsdl_selector: Any, api_type: Any = None):
         module = plugins.spec_import()
-        if module is None:
-            raise bad_request("Definition import is not available in this emulator build.")
         text = str(value)
         if fmt in LINK_FORMATS:
             text = _fetch_link(ctx, text)
@@ -305,8 +303,6 @@ class ApiBehavior(Behavior):
         if requested not in EXPORT_FORMATS:
             raise bad_request(f"Unsupported export format '{requested}'. Use one of: {', '.join(EXPORT_FORMATS)}.")
         module = plugins.spec_export()
-        if module is None:
-            raise bad_request("Definition export is not available in this emulator build.")
         fmt, echoed = EXPORT_FORMATS[requested]
         entity_path = f"{ctx.target.coll_key}/{entity.name.lower()}"
         api_body = ctx.body(entity, self.render(ctx, entity), name=ctx.target.entity_id)

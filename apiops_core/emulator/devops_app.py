@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -326,7 +325,7 @@ class DevOpsApp:
         if tail_low[:1] == ["pullrequests"] and len(tail) == 2 and method == "GET":
             pr = self.pull_requests.get(int(tail[1])) if tail[1].isdigit() else None
             if pr is None:
-                raise _Fail(404, f"TF401180: The requested pull request was not found.", "GitPullRequestNotFoundException")
+                raise _Fail(404, "TF401180: The requested pull request was not found.", "GitPullRequestNotFoundException")
             return Response.json_body(200, self._pr_json(request, pr))
         if tail_low[:1] != ["repositories"] or len(tail) < 2:
             raise _Fail(404, "The requested REST API is not supported by this emulator: " + request.path,
@@ -586,7 +585,7 @@ class DevOpsApp:
         try:
             push = request.json() or {}
         except ValueError:
-            raise _Fail(400, "The request body is not valid JSON.", "InvalidArgumentValueException", area="Vss")
+            raise _Fail(400, "The request body is not valid JSON.", "InvalidArgumentValueException", area="Vss") from None
         ref_updates = push.get("refUpdates") or []
         commits = push.get("commits") or []
         if len(ref_updates) != 1:
@@ -596,8 +595,8 @@ class DevOpsApp:
         current = repo.refs.get(name)
         branch = name[len("refs/heads/"):]
         if branch in self.protected_branches:
-            raise _Fail(403, f"TF402455: Pushes to this branch are not permitted; you must use a pull request to "
-                        f"update this branch.", "GitPushRejectedByPolicyException")
+            raise _Fail(403, "TF402455: Pushes to this branch are not permitted; you must use a pull request to "
+                        "update this branch.", "GitPushRejectedByPolicyException")
         if current is not None:
             self._deny("GenericContribute")
             if current != old:
@@ -656,7 +655,8 @@ class DevOpsApp:
                 try:
                     data = base64.b64decode(text, validate=True)
                 except ValueError:
-                    raise _Fail(400, f"The content of '/{path}' is not valid base64.", "InvalidArgumentValueException")
+                    raise _Fail(400, f"The content of '/{path}' is not valid base64.",
+                                "InvalidArgumentValueException") from None
             elif ctype == "rawtext":
                 data = str(text).encode("utf-8")
             else:
@@ -730,7 +730,7 @@ class DevOpsApp:
     def _repo_pr(self, repo: _Repo, key: str) -> _PullRequest:
         pr = self.pull_requests.get(int(key)) if key.isdigit() else None
         if pr is None or pr.repo_id != repo.repo_id:
-            raise _Fail(404, f"TF401180: The requested pull request was not found.", "GitPullRequestNotFoundException")
+            raise _Fail(404, "TF401180: The requested pull request was not found.", "GitPullRequestNotFoundException")
         return pr
 
     def _list_prs(self, request: Request, repo: _Repo, sub: list[str], query: dict[str, str]) -> Response:
@@ -761,7 +761,7 @@ class DevOpsApp:
                         "InvalidArgumentValueException")
         for pr in self.pull_requests.values():
             if pr.repo_id == repo.repo_id and pr.status == "active" and pr.source == source and pr.target == target:
-                raise _Fail(409, f"TF401179: An active pull request for the source and target branch already exists.",
+                raise _Fail(409, "TF401179: An active pull request for the source and target branch already exists.",
                             "GitPullRequestExistsException")
         title = body.get("title") or ""
         description = body.get("description") or ""

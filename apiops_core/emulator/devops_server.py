@@ -10,11 +10,16 @@ from __future__ import annotations
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Sequence
+from typing import Any, Sequence
 
 from .http import App, Request, Response
 
 __all__ = ["AppServer"]
+
+
+def _tcp_address(address: Any) -> tuple[str, int]:
+    """(host, port) of a TCP server's address (IPv6 adds flow info and scope, dropped here)."""
+    return str(address[0]), int(address[1])
 
 
 def _handler_for(apps: Sequence[App], scheme: str) -> type[BaseHTTPRequestHandler]:
@@ -28,7 +33,7 @@ def _handler_for(apps: Sequence[App], scheme: str) -> type[BaseHTTPRequestHandle
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             path, _, query = self.path.partition("?")
-            host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+            host = self.headers.get("Host") or "%s:%s" % _tcp_address(self.server.server_address)
             request = Request(self.command, path, query, {k.lower(): v for k, v in self.headers.items()}, body,
                               f"{scheme}://{host}")
             app = next((a for a in apps if a.matches(path)), None)
@@ -70,7 +75,7 @@ class AppServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = _tcp_address(self._server.server_address)
         return f"{self.scheme}://{host}:{port}"
 
     def start(self) -> "AppServer":

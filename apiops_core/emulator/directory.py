@@ -33,7 +33,7 @@ SECRET_PROPERTIES: dict[str, tuple[str, ...]] = {
 # IdentityProviderType enum of the 2024-05-01 spec (the id in the URL is the provider type).
 IDENTITY_PROVIDERS = ("aad", "aadB2C", "facebook", "google", "microsoft", "twitter")
 # Portal settings are three fixed singletons (portalsettings/signin|signup|delegation in the spec).
-PORTAL_SETTINGS = {
+PORTAL_SETTINGS: dict[str, dict[str, Any]] = {
     "signin": {"enabled": False},
     "signup": {"enabled": True, "termsOfService": {"enabled": False, "consentRequired": False, "text": None}},
     "delegation": {"url": None, "subscriptions": {"enabled": False}, "userRegistration": {"enabled": False}},

@@ -174,9 +174,6 @@ class Emulator:
         if not self.seed:
             return
         module = plugins.seed()
-        if module is None:
-            log.warning("seed %r requested but apiops_core.emulator.seed is not available", self.seed)
-            return
         if self.seed == "demo":
             requests = module.demo_requests()
         elif self.seed == "demo-secrets":

@@ -107,7 +107,7 @@ class Locator:
         parents: list[tuple[str, str, str]] = []
         key_path = ""
         display_path = ""
-        for position, (coll, ident) in enumerate(zip(collections, parent_ids)):
+        for position, (coll, ident) in enumerate(zip(collections, parent_ids, strict=False)):
             coll_key = f"{key_path}{coll.lower()}"
             name = ident
             is_api = coll.lower() == "apis" and (position == 0 or (position == 1 and scope_key))

@@ -80,6 +80,26 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return False
 
 
+def _either(a: Predicate, b: Predicate) -> Predicate:
+    return lambda item: a(item) or b(item)
+
+
+def _both(a: Predicate, b: Predicate) -> Predicate:
+    return lambda item: a(item) and b(item)
+
+
+def _constant(value: Any) -> Callable[[dict[str, Any]], Any]:
+    return lambda item: value
+
+
+def _field(path: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda item: _field_value(item, path)
+
+
+def _sort_key_of(path: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+    return lambda item: _sort_key(_field_value(item, path))
+
+
 class _Parser:
     def __init__(self, tokens: list[str | _Literal]) -> None:
         self.tokens = tokens
@@ -105,7 +125,7 @@ class _Parser:
         while isinstance(self.peek(), str) and str(self.peek()).lower() == "or":
             self.take()
             right, first = self.parse_and(), left
-            left = lambda item, a=first, b=right: a(item) or b(item)  # noqa: E731
+            left = _either(first, right)
         return left
 
     def parse_and(self) -> Predicate:
@@ -113,7 +133,7 @@ class _Parser:
         while isinstance(self.peek(), str) and str(self.peek()).lower() == "and":
             self.take()
             right, first = self.parse_unary(), left
-            left = lambda item, a=first, b=right: a(item) and b(item)  # noqa: E731
+            left = _both(first, right)
         return left
 
     def parse_unary(self) -> Predicate:
@@ -132,16 +152,15 @@ class _Parser:
     def operand(self) -> Callable[[dict[str, Any]], Any]:
         token = self.take()
         if isinstance(token, _Literal):
-            return lambda item, v=token.value: v
+            return _constant(token.value)
         lowered = token.lower()
         if lowered in ("true", "false"):
-            return lambda item, v=(lowered == "true"): v
+            return _constant(lowered == "true")
         if lowered == "null":
-            return lambda item: None
+            return _constant(None)
         if re.fullmatch(r"-?\d+(\.\d+)?", token):
-            number = float(token) if "." in token else int(token)
-            return lambda item, v=number: v
-        return lambda item, path=token: _field_value(item, path)
+            return _constant(float(token) if "." in token else int(token))
+        return _field(token)
 
     def parse_term(self) -> Predicate:
         token = self.peek()
@@ -220,5 +239,5 @@ def order_items(items: list[dict[str, Any]], expression: str | None) -> list[dic
         clauses.append((match.group("field"), (match.group("dir") or "asc").lower() == "desc"))
     ordered = list(items)
     for field, descending in reversed(clauses):       # stable sorts, last key first
-        ordered.sort(key=lambda item, f=field: _sort_key(_field_value(item, f)), reverse=descending)
+        ordered.sort(key=_sort_key_of(field), reverse=descending)
     return ordered

@@ -1,26 +1,25 @@
-"""Late-bound access to the definition importer/exporter written separately (spec_import.py,
-spec_export.py). Imported on first use so the emulator still starts (and answers 400 for
-imports/exports) when they are absent; tests may substitute them."""
+"""The seam between the generic API behaviour and the definition importer/exporter and seeds.
+
+``apis.py`` and ``emulator.py`` reach ``spec_import``, ``spec_export`` and ``seed`` through these
+functions rather than by name, so a test can substitute a stand-in for one of them (see
+``tests/emulator/conftest.py``) without patching every caller.
+"""
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 
-
-def _load(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"apiops_core.emulator.{name}")
-    except ImportError:
-        return None
+from . import seed as _seed
+from . import spec_export as _spec_export
+from . import spec_import as _spec_import
 
 
-def spec_import() -> ModuleType | None:
-    return _load("spec_import")
+def spec_import() -> ModuleType:
+    return _spec_import
 
 
-def spec_export() -> ModuleType | None:
-    return _load("spec_export")
+def spec_export() -> ModuleType:
+    return _spec_export
 
 
-def seed() -> ModuleType | None:
-    return _load("seed")
+def seed() -> ModuleType:
+    return _seed

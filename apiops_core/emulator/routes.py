@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 TYPE_PREFIX = "Microsoft.ApiManagement/service"
 
@@ -53,7 +54,7 @@ class Route:
         return f"{TYPE_PREFIX}/{self.arm_type}"
 
 
-_POLICY = dict(behavior="policy", patch=False, required=("value",))
+_POLICY: dict[str, Any] = dict(behavior="policy", patch=False, required=("value",))
 
 SERVICE_ROUTES: tuple[Route, ...] = (
     Route("apis/{apiId}", "api", "apis", lro=True, lro_delete=True, required=("path",), behavior="api", workspace=True),

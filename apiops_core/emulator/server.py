@@ -11,7 +11,7 @@ import socket
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Sequence
+from typing import Any, Sequence
 
 from .errors import error_body
 from .http import App, Request, Response
@@ -20,6 +20,11 @@ _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: 
             404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 412: "Precondition Failed",
             429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
 _MAX_BODY = 64 * 1024 * 1024
+
+
+def _tcp_address(address: Any) -> tuple[str, int]:
+    """(host, port) of a TCP server's address (IPv6 adds flow info and scope, dropped here)."""
+    return str(address[0]), int(address[1])
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -49,7 +54,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length else b""
         path, _, query = self.path.partition("?")
-        host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+        host = self.headers.get("Host") or "%s:%s" % _tcp_address(self.server.server_address)
         request = Request(self.command, path, query, {k.lower(): v for k, v in self.headers.items()}, body,
                           f"https://{host}")
         response = self.server.dispatch(request)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from typing import Any
+from typing import Any, Sequence
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as _xml_escape
 from xml.sax.saxutils import quoteattr as _xml_quoteattr
@@ -355,7 +355,7 @@ def _swagger2_operation(op: dict, known: dict[str, Any]) -> dict:
     out["parameters"] = params
     responses: dict[str, Any] = {}
     for resp in op.get("responses") or []:
-        entry: dict[str, Any] = {"description": str(resp.get("description") or "")}
+        entry = {"description": str(resp.get("description") or "")}
         type_name = next((r.get("typeName") for r in resp.get("representations") or [] if r.get("typeName") in known),
                          None)
         if type_name:
@@ -375,9 +375,9 @@ def _swagger2_operation(op: dict, known: dict[str, Any]) -> dict:
 class _El:
     """Minimal ordered XML element for deterministic, pretty-printed output."""
 
-    def __init__(self, tag: str, attrs: list[tuple[str, str]] | None = None, text: str | None = None,
+    def __init__(self, tag: str, attrs: Sequence[tuple[str, str | None]] | None = None, text: str | None = None,
                  raw: str | None = None) -> None:
-        self.tag, self.attrs, self.text, self.raw = tag, attrs or [], text, raw
+        self.tag, self.attrs, self.text, self.raw = tag, list(attrs or ()), text, raw
         self.children: list[_El] = []
 
     def add(self, child: "_El") -> "_El":
@@ -502,14 +502,16 @@ def _ncname(text: str, fallback: str) -> str:
 
 def _xsd_elements(xsds: list[str]) -> tuple[str | None, dict[str, str]]:
     """(first target namespace, top-level element name -> its target namespace)."""
-    first, elements = None, {}
+    first: str | None = None
+    elements: dict[str, str] = {}
     for text in xsds:
         doc = _parse_xml(text, "schema")
         tns = doc.root.get("targetNamespace") or ""
         first = first if first is not None else tns
         for child in doc.root:
-            if child.tag.rsplit("}", 1)[-1] == "element" and child.get("name"):
-                elements.setdefault(child.get("name"), tns)
+            name = child.get("name")
+            if child.tag.rsplit("}", 1)[-1] == "element" and name:
+                elements.setdefault(name, tns)
     return first, elements
 
 
@@ -590,7 +592,7 @@ def _dump_yaml(doc: dict) -> str:
 
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # ruamel declares it None
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
     buf = io.StringIO()

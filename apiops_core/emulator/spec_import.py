@@ -434,7 +434,7 @@ class _OpenApiImporter:
 
     # -- run -----------------------------------------------------------------------------------------
     def run(self) -> ImportedApi:
-        info = self.doc.get("info") if isinstance(self.doc.get("info"), dict) else {}
+        info = self.doc["info"] if isinstance(self.doc.get("info"), dict) else {}
         props: dict[str, Any] = {}
         if info.get("title"):
             props["displayName"] = str(info["title"])
@@ -666,7 +666,7 @@ def _import_wadl(text: str, api_name: str) -> ImportedApi:
         return [p for p in elem.findall(q("param")) if (p.get("style") or "") == style]
 
     def wadl_param(p: ET.Element, required: bool | None = None) -> dict:
-        values = [o.get("value") for o in p.findall(q("option")) if o.get("value") is not None]
+        values = [value for o in p.findall(q("option")) if (value := o.get("value")) is not None]
         req = required if required is not None else (p.get("required", "false").lower() == "true")
         return _param(p.get("name") or "", xs_to_type(p.get("type")), description=_doc_text(p, q) or None,
                       required=req, values=values, default=p.get("default"))
@@ -783,8 +783,8 @@ def _import_wsdl(text: str, api_name: str, selector: dict) -> ImportedApi:
         schemas.append({"name": sid, "properties": {"contentType": XSD_CT,
                                                     "document": {"value": serialize_xml(doc, xsd)}}})
         for el in xsd.findall(f"{{{XSD_NS}}}element"):
-            if el.get("name"):
-                element_schema.setdefault(el.get("name"), sid)
+            if element_name := el.get("name"):
+                element_schema.setdefault(element_name, sid)
     default_schema = schemas[0]["name"] if schemas else None
 
     messages = {m.get("name"): m for m in root.findall(w("message"))}

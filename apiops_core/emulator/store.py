@@ -9,6 +9,7 @@ write (requests are short, so a single lock is simpler and fast enough).
 from __future__ import annotations
 
 import base64
+import builtins
 import itertools
 import json
 import os
@@ -119,12 +120,12 @@ class Store:
         if self._persistence is not None:
             self._persistence.delete_prefix(prefix)
 
-    def collections_under(self, entity_path: str) -> list[str]:
+    def collections_under(self, entity_path: str) -> builtins.list[str]:
         """Keys of the collections below an entity (used to copy API revisions)."""
         prefix = entity_path.lower() + "/"
         return [k for k in self._collections if k.startswith(prefix)]
 
-    def all_collections(self) -> list[str]:
+    def all_collections(self) -> builtins.list[str]:
         return list(self._collections)
 
     def close(self) -> None:

@@ -300,8 +300,8 @@ class ApisByTagsView(_View):
         tagged: dict[str, list[Entity]] = {}
         for tag in ctx.store.list("tags"):
             for link in ctx.store.list(f"tags/{tag.name.lower()}/apilinks"):
-                api = _base(ref_name(str(link.properties.get("apiId", "")), "apis"))
-                tagged.setdefault(api, []).append(tag)
+                api_name = _base(ref_name(str(link.properties.get("apiId", "")), "apis"))
+                tagged.setdefault(api_name, []).append(tag)
         items = []
         for api in ctx.store.list("apis"):
             if not api.properties.get("isCurrent"):

@@ -209,9 +209,9 @@ def compare_specs(api: str, old_text: str, new_text: str, *, workspace: str | No
             continue
         add("operation-removed", f"{old.method} {old.path}", f"operation {old.method} {old.path} was removed")
     for key, new in sorted(new_ops.items()):
-        old = old_ops.get(key)
-        if old is None:
+        if key not in old_ops:
             continue
+        old = old_ops[key]
         where = f"{new.method} {new.path}"
         for code in sorted(old.responses - new.responses):
             add("response-removed", where, f"response {code} was removed from {where}")

@@ -6,7 +6,7 @@ Values are never echoed: messages carry ``secret_patterns.mask(value)`` only.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from typing import Iterator, Mapping
 
 from ..references import json_strings
 from .context import Hit, LintContext, content_path_of, info_path_of
@@ -59,11 +59,11 @@ def inline_policy_secret(ctx: LintContext) -> Iterator[Hit]:
         text = resource.content or ""
         path = content_path_of(resource)
         reported: set[int] = set()
-        for match in find_secrets(text):
-            line, column = line_col(text, match.start)
+        for secret in find_secrets(text):
+            line, column = line_col(text, secret.start)
             reported.add(line)
             yield Hit(path, line, column, str(resource.key),
-                      f"{match.label} written inline ({match.masked}): use a secret named value {{{{name}}}}")
+                      f"{secret.label} written inline ({secret.masked}): use a secret named value {{{{name}}}}")
         for match in _SET_VALUE.finditer(text):
             element, name, value = match.groups()
             if not _CREDENTIAL_NAMES.match(name.strip()) or not _literal(value):

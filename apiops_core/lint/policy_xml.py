@@ -23,7 +23,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Iterator
+from typing import Iterator, NoReturn
 from xml.parsers import expat
 
 __all__ = [
@@ -239,7 +239,7 @@ def parse_xml_safely(text: str, *, mask: bool = False) -> ParsedPolicy:
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
-    def refuse(*_: object) -> None:
+    def refuse(*_: object) -> NoReturn:
         raise _Refused()
 
     def start(tag: str, attrs: dict[str, str]) -> None:

@@ -219,13 +219,13 @@ def _graphql_issues(text: str) -> list[SpecIssue]:
     try:
         document = parse(text.lstrip("\ufeff"))
     except GraphQLError as error:
-        location = (error.locations or [None])[0]
+        location = error.locations[0] if error.locations else None
         line, column = (location.line, location.column) if location is not None else (1, 1)
         return [SpecIssue("graphql", line, column, f"GraphQL: {error.message}")]
     try:
         build_ast_schema(document, assume_valid_sdl=False)
     except GraphQLError as error:
-        location = (error.locations or [None])[0]
+        location = error.locations[0] if error.locations else None
         line, column = (location.line, location.column) if location is not None else (1, 1)
         return [SpecIssue("graphql-schema", line, column, f"GraphQL schema: {error.message}")]
     except (TypeError, ValueError) as error:

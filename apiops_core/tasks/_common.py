@@ -106,7 +106,9 @@ def run_cli(
     task's error issue (with ``sourcepath``/``linenumber``) unless an error was logged already.
     """
     if cli_main is None:
-        from apiops_core.cli import main as cli_main  # the engines load only when a task needs them
+        from apiops_core.cli import main  # the engines load only when a task needs them
+
+        cli_main = main
     work = tempfile.mkdtemp(prefix="apiops-task-", dir=_ensure_dir(context.temp_dir()))
     result_file = os.path.join(work, "result.json")
     markdown_file = os.path.join(work, "summary.md")

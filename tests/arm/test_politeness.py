@@ -162,6 +162,7 @@ def test_a_host_that_answered_before_gets_ordinary_retries(make_client, sleeps):
     assert client.stats.retries == 2
 
 
+@pytest.mark.slow
 def test_cli_connection_refused_fails_fast_with_retries_on_stderr(capsys, tmp_path):
     from apiops_core.cli import main
 

@@ -14,7 +14,7 @@ from apiops_core.errors import ArtifactError
 from apiops_core.model import Resource, ResourceKey, State
 from apiops_core.treesource import DirectorySource
 
-from artifact_trees import V7_TREE, write_files
+from artifact_trees import V7_TREE
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:

@@ -53,6 +53,7 @@ def test_every_fixture_file_says_what_it_becomes() -> None:
     assert set(CLI_TREE) == set(EXPECTED)
 
 
+@pytest.mark.slow
 def test_apiops_cli_tree_plans_a_create_for_every_file(make_tree, tmp_path: Path, apiops_log) -> None:
     root = make_tree(CLI_TREE, "apim-artifacts")
     read = read_tree(DirectorySource(root))

@@ -46,6 +46,7 @@ def _run(url: str, artifacts: Path, tmp: Path, *extra: str) -> tuple[int, dict]:
     return code, json.loads(result.read_text()) if result.exists() else {}
 
 
+@pytest.mark.slow
 def test_first_run_rerun_and_no_change(served, tmp_path):
     app, url = served
     artifacts = tmp_path / "src" / "artifacts"

@@ -12,6 +12,7 @@ from apiops_core.emulator.devops_app import DevOpsApp
 pytest.importorskip("apiops_core.commands.extract")
 
 
+@pytest.mark.slow
 def test_extract_then_pull_request(tmp_path):
     from apiops_core.emulator.emulator import Emulator
 

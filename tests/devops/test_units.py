@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from msrest.authentication import BasicAuthentication
 
 from apiops_core.devops import (Change, PullRequestOptions, RepoApi, batch_changes, classify, connect_git, describe,
@@ -42,6 +43,7 @@ def test_long_reports_move_to_a_comment():
     assert len(result.text) <= 4000 and result.full_report and "api-199" in result.full_report
 
 
+@pytest.mark.slow
 def test_large_tree_is_split_into_sequential_pushes_and_long_report_commented():
     app = DevOpsApp("org", max_push_bytes=120_000)
     app.add_repository("Proj", "apim", {"README.md": "x"})

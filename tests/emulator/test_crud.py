@@ -263,7 +263,7 @@ def test_kind_lifecycle(client, ids, kind: Kind):
     assert stale.value.status_code == 412
 
     for name in names:
-        current = etag_of(lambda **kw: kind.get(client, rg, svc, name, **kw))
+        current = etag_of(lambda **kw: kind.get(client, rg, svc, name, **kw))  # noqa: B023 - called at once
         kind.delete(client, rg, svc, name, current)
     with pytest.raises(ResourceNotFoundError):
         kind.get(client, rg, svc, first)

@@ -9,6 +9,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from azure.mgmt.apimanagement import models as m
 
@@ -45,6 +46,7 @@ def test_faults_are_reproducible_and_never_applied():
     assert _fault_trace(7) != first
 
 
+@pytest.mark.slow
 def test_sdk_retries_through_faults():
     with Emulator(fault_rate=0.3, fault_seed=3) as emu:
         client = make_client(emu, retry_backoff_factor=0.01, retry_backoff_max=0.05)
@@ -66,6 +68,7 @@ def _until_throttled(send, limit: int = 3000) -> list:
     return responses
 
 
+@pytest.mark.slow
 def test_throttle_buckets_per_caller():
     with Emulator(throttle=True) as emu:
         s = session(emu)
@@ -155,6 +158,7 @@ def test_parallel_writes_do_not_corrupt_state():
         assert body["count"] == 120
 
 
+@pytest.mark.slow
 def test_cli_ready_file_and_print_env(tmp_path):
     ready = tmp_path / "ready.json"
     process = subprocess.Popen([sys.executable, "-m", "apiops_core.emulator", "--ready-file", str(ready),

@@ -56,7 +56,7 @@ def test_malformed_policy_is_validation_error(client, ids):
     rg, svc = ids
     _api(client, rg, svc, "malformed")
     for fmt in ("xml", "rawxml"):
-        error = _refused(lambda: _api_policy(client, rg, svc, "malformed", "<policies><inbound></policies>", fmt))
+        error = _refused(lambda: _api_policy(client, rg, svc, "malformed", "<policies><inbound></policies>", fmt))  # noqa: B023 - called at once
         assert "not well-formed" in _text(error) and "line 1" in _text(error)
     _refused(lambda: client.policy.create_or_update(rg, svc, "policy", m.PolicyContract(value="<policies><x>")))
     _refused(lambda: client.policy_fragment.begin_create_or_update(rg, svc, "broken", m.PolicyFragmentContract(
@@ -212,8 +212,8 @@ def test_subscription_scope_must_exist(client, ids):
     rg, svc = ids
     for scope in ("/apis/scoped-api", "/products/scoped-product"):
         body = m.SubscriptionCreateParameters(scope=scope, display_name="s")
-        assert _refused(lambda: client.subscription.create_or_update(rg, svc, "scoped", body)) \
-            .error.details[0].target == "scope"
+        refused = _refused(lambda: client.subscription.create_or_update(rg, svc, "scoped", body))  # noqa: B023 - called at once
+        assert refused.error.details[0].target == "scope"
     client.subscription.create_or_update(rg, svc, "all-apis", m.SubscriptionCreateParameters(
         scope="/apis", display_name="all"))
     _api(client, rg, svc, "scoped-api")

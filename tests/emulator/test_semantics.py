@@ -148,7 +148,7 @@ def test_product_links_old_and_new(client, ids):
     client.product_api.delete(rg, svc, "linkprod", "link-api")
     assert list(client.product_api.list_by_product(rg, svc, "linkprod")) == []
     client.product_api_link.create_or_update(rg, svc, "linkprod", "l1", m.ProductApiLinkContract(
-        api_id=f"/apis/link-api"))
+        api_id="/apis/link-api"))
     assert [a.name for a in client.product_api.list_by_product(rg, svc, "linkprod")] == ["link-api"]
     assert [p.name for p in client.api_product.list_by_apis(rg, svc, "link-api")] == ["linkprod"]
     client.group.create_or_update(rg, svc, "g1", m.GroupCreateParameters(display_name="G1"))
@@ -287,7 +287,7 @@ def test_workspace_children(client, ids):
     assert client.workspace_api_policy.get(rg, svc, "wsx", "wapi", "policy", format="rawxml").value == RAW
     client.workspace_product.create_or_update(rg, svc, "wsx", "wp", m.ProductContract(display_name="WP"))
     client.workspace_product_api_link.create_or_update(rg, svc, "wsx", "wp", "l", m.ProductApiLinkContract(
-        api_id=f"/workspaces/wsx/apis/wapi"))
+        api_id="/workspaces/wsx/apis/wapi"))
     assert len(list(client.workspace_product_api_link.list_by_product(rg, svc, "wsx", "wp"))) == 1
     assert "wapi" not in {a.name for a in client.api.list_by_service(rg, svc)}
     client.workspace.delete(rg, svc, "wsx", "*")

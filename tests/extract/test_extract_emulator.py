@@ -210,6 +210,7 @@ class FailAfter(HttpTransport):
         return self.inner.send(request, **kwargs)
 
 
+@pytest.mark.slow
 def test_failed_extraction_leaves_previous_output_untouched(tmp_path, make_arm, emulator):
     out = tmp_path / "artifacts"
     extract(make_arm(), out)

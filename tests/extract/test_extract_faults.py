@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from apiops_core.arm import ArmClient
 from apiops_core.emulator import Emulator
 from apiops_core.extract import extract
@@ -19,6 +21,7 @@ def _files(root: Path) -> dict[str, bytes]:
     return {path: data for path, data in files.items() if not GENERATED.match(path)}
 
 
+@pytest.mark.slow
 def test_faults_are_retried_and_the_tree_is_the_same(tmp_path):
     with Emulator(seed="demo") as clean, Emulator(seed="demo", fault_rate=0.15, fault_seed=11) as flaky:
         trees = {}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -89,6 +88,7 @@ def test_an_empty_instance_into_an_empty_folder_needs_no_flag(tmp_path: Path) ->
         assert main(["extract", "--output", str(tmp_path / "new")], empty.environment()) == 0
 
 
+@pytest.mark.slow
 def test_the_default_bound_is_a_quarter_of_the_tree_and_max_deletions_moves_it(
     emulator: Any, tree: Path, log: io.StringIO
 ) -> None:
@@ -113,6 +113,7 @@ def test_the_default_bound_is_a_quarter_of_the_tree_and_max_deletions_moves_it(
     assert artifact_count(tree) == kept and not (tree / "named values" / "stale-000").exists()
 
 
+@pytest.mark.slow
 def test_routine_deletions_pass_under_the_default_bound_and_zero_means_zero(
     emulator: Any, tree: Path, log: io.StringIO
 ) -> None:

@@ -136,6 +136,7 @@ def _leftovers(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if ".apiops-" in p.name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["while-writing", "mid-swap"])
 def test_a_rerun_cleans_what_a_killed_extract_left(mode: str, tmp_path: Path) -> None:
     root = tmp_path / "art"

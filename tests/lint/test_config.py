@@ -57,6 +57,7 @@ def test_fail_level_decides_failed() -> None:
     assert lint_state(state, config=LintConfig.from_mapping({"fail-level": "warning"})).failed
 
 
+@pytest.mark.slow
 def test_ignored_rules_do_not_run() -> None:
     state, problems = BAD["AO101"]()
     report = lint_state(state, problems=problems, config=LintConfig.from_mapping({"ignore": ["AO1"]}))

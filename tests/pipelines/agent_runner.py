@@ -215,7 +215,7 @@ class AgentRunner:
             **self._variables_of(job.variables),
         }
         failed = False
-        for index, step in enumerate(job.steps):
+        for step in job.steps:
             condition = step.get("condition") or "succeeded()"
             status = {"succeeded": not failed, "failed": failed, "canceled": False, "always": True,
                       "succeededOrFailed": True}

@@ -131,6 +131,7 @@ def named_value(emu: Emulator, name: str, *, secret: bool = False) -> str:
     return body["value"] if secret else body["properties"]["value"]
 
 
+@pytest.mark.slow
 def test_extract_pull_request_then_publish_dev_and_prod(staged_tasks, devops, emulators, tmp_path: Path) -> None:
     source = emulators["source"]
     service = source.service_name
@@ -207,6 +208,7 @@ def test_extract_pull_request_then_publish_dev_and_prod(staged_tasks, devops, em
     assert rerun.stage_results["publish_dev"] == rerun.stage_results["publish_prod"] == "Skipped", rerun.explain()
 
 
+@pytest.mark.slow
 def test_publisher_stops_at_a_failed_plan(staged_tasks, devops, emulators, tmp_path: Path) -> None:
     """dev's plan fails (its token has no variable): dev is not published, prod not even planned."""
     devops.write_files(REPOSITORY, "main", {"configuration.dev.yaml": 'namedValues:\n- name: x\n  properties:\n    value: "{#MISSING#}"\n',
@@ -231,6 +233,7 @@ def test_publisher_stops_at_a_failed_plan(staged_tasks, devops, emulators, tmp_p
         assert after["PUT"] == before[name]["PUT"] and after["DELETE"] == before[name]["DELETE"]
 
 
+@pytest.mark.slow
 def test_pr_validation_lints_and_plans_without_writing(staged_tasks, devops, emulators, tmp_path: Path) -> None:
     """A pull request's branch: JUnit lint results for the Tests tab, a plan summary, no writes."""
     source = emulators["source"]
@@ -253,6 +256,7 @@ def test_pr_validation_lints_and_plans_without_writing(staged_tasks, devops, emu
     assert (after["PUT"], after["DELETE"], after["PATCH"]) == (before["PUT"], before["DELETE"], before["PATCH"])
 
 
+@pytest.mark.slow
 def test_pr_validation_plans_a_pull_request_that_deletes_a_resource(staged_tasks, devops, emulators, tmp_path: Path) -> None:
     """The pull request removes a tag the instance has: validation passes and shows the deletion.
 

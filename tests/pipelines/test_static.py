@@ -254,7 +254,7 @@ def test_extractor_fans_out_one_job_per_instance_and_wires_artifacts() -> None:
     extract, pr = stages["create_artifacts"], stages["create_template_branch"]
     assert [j.name for j in extract.jobs] == ["extract_apim_a", "extract_apim_b"]
     assert all(not j.depends_on for j in extract.jobs), "instances must run in parallel"
-    for job, instance in zip(extract.jobs, instances):
+    for job, instance in zip(extract.jobs, instances, strict=True):
         task = next(s for s in job.steps if s.get("task") == "ApiOpsCreateArtifacts@1")
         assert task["inputs"]["serviceName"] == instance["serviceName"]
         assert task["inputs"]["azureSubscription"] == instance["serviceConnection"]

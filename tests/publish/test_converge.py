@@ -61,6 +61,7 @@ TREES: dict[str, Callable[[Path, Path], Path]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TREES))
 def test_a_second_publish_of_every_fixture_tree_makes_zero_writes(name: str, demo_tree: Path, tmp_path: Path) -> None:
     tree = TREES[name](tmp_path / name, demo_tree)
@@ -71,6 +72,7 @@ def test_a_second_publish_of_every_fixture_tree_makes_zero_writes(name: str, dem
         assert writes(emu) == 0
 
 
+@pytest.mark.slow
 def test_the_converge_tree_keeps_what_each_publish_used_to_lose(tmp_path: Path) -> None:
     tree = write_converge_tree(tmp_path / "tree")
     with Emulator(seed="demo-secrets") as emu:

@@ -11,6 +11,7 @@ import pytest
 from apiops_core.cli import main
 
 
+@pytest.mark.slow
 def test_demo_runs_extract_change_plan_publish_and_lands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     workdir = tmp_path / "demo"
     assert main(["demo", "--workdir", str(workdir)], environ={}) == 0

@@ -96,6 +96,7 @@ def _stop(process: subprocess.Popen | None) -> None:
         pass
 
 
+@pytest.mark.slow
 def test_a_publish_killed_half_way_converges_when_run_again(demo_tree: Path, tmp_path: Path) -> None:
     artifacts = tmp_path / "artifacts"
     shutil.copytree(demo_tree, artifacts)

@@ -282,6 +282,7 @@ def test_filter_publishes_a_subset_with_its_dependencies_and_deletes_nothing_out
             assert run_cli(emu, "plan", "--artifacts", str(artifacts), "--filter", str(team_a), "--no-transitive") == 0
 
 
+@pytest.mark.slow
 def test_a_saved_plan_with_exclude_applies_without_the_excluded_files(tmp_path: Path) -> None:
     artifacts = two_team_tree(tmp_path / "artifacts")
     # api-b is broken (unknown policy element): lint refuses the whole tree unless it is left out

@@ -17,6 +17,8 @@ from apiops_core.emulator.emulator import Emulator
 
 from .conftest import extract_to, run_cli, tree_files, writes
 
+pytestmark = pytest.mark.slow  # one emulator per module: its tests build on each other, in order
+
 
 def test_publish_into_empty_instance_then_extract_gives_the_same_tree(
     empty_emulator: Emulator, demo_tree: Path, tmp_path: Path

@@ -7,10 +7,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from apiops_core.apply import apply_plan
 from apiops_core.artifacts import load_tree
 from apiops_core.emulator.emulator import Emulator
-from apiops_core.model import ResourceKey, State
+from apiops_core.model import State
 from apiops_core.plan import plan_against_instance
 from apiops_core.treesource import DirectorySource
 
@@ -36,6 +38,7 @@ def _commit(repo: Path, message: str) -> str:
     return _git(repo, "rev-parse", "HEAD")
 
 
+@pytest.mark.slow
 def test_since_publishes_every_commit_of_the_range_then_one_file_is_one_write(demo_tree: Path, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     artifacts = repo / "apim"
@@ -135,6 +138,7 @@ def test_referenced_resources_are_created_before_the_policy(demo_tree: Path, tmp
     assert starts == ["start", "end"] * (len(starts) // 2)  # one named value at a time
 
 
+@pytest.mark.slow
 def test_fifty_apis_publish_through_faults(tmp_path: Path) -> None:
     with Emulator(seed="generated:50:3") as source:
         tree = extract_to(source, tmp_path / "tree")

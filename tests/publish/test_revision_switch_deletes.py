@@ -4,9 +4,10 @@ that revision (never the API, never a revision that is still current); plain pub
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from apiops_core.emulator.emulator import Emulator
 from apiops_core.model import ResourceKey, State
@@ -65,6 +66,7 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
+@pytest.mark.slow
 def test_plain_publish_keeps_the_old_revision_and_prune_deletes_it(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     _before(tree)
@@ -101,6 +103,7 @@ def test_plain_publish_keeps_the_old_revision_and_prune_deletes_it(tmp_path: Pat
         assert writes(emu) == 0
 
 
+@pytest.mark.slow
 def test_prune_in_the_same_publish_as_the_switch_releases_first_then_deletes(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     _before(tree)
@@ -114,6 +117,7 @@ def test_prune_in_the_same_publish_as_the_switch_releases_first_then_deletes(tmp
         assert writes(emu) == 0
 
 
+@pytest.mark.slow
 def test_since_deletes_the_old_current_revision_after_the_release(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     tree = repo / "apim"

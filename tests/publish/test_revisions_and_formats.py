@@ -11,6 +11,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from apiops_core.emulator.emulator import Emulator
 from apiops_core.extract import extract
 
@@ -86,6 +88,7 @@ def _diff(a: dict, b: dict) -> list[str]:
     return [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
 
 
+@pytest.mark.slow
 def test_revisions_current_from_the_tree_and_a_folder_rename_releases_the_new_one(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     _write_api(tree, "a", _api_props(2, True), ("yaml", _revision_spec(2)))
@@ -151,6 +154,7 @@ def test_a_non_current_revision_takes_display_name_and_path_from_the_current_one
             assert arm.get("apis/a").properties["apiRevision"] == "1"
 
 
+@pytest.mark.slow
 def test_prune_never_deletes_the_current_revision_alone(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     _write_api(tree, "a", _api_props(1, True), ("yaml", _revision_spec(1)))
@@ -177,6 +181,7 @@ def _format_tree(root: Path, demo_tree: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_soap_wadl_and_graphql_round_trip_and_a_second_publish_makes_zero_writes(demo_tree: Path, tmp_path: Path) -> None:
     handwritten = _format_tree(tmp_path / "handwritten", demo_tree)
     with Emulator(seed="demo-secrets") as emu:
@@ -225,6 +230,7 @@ def test_a_wadl_or_wsdl_operation_change_is_published(demo_tree: Path, tmp_path:
         assert writes(emu) == 0
 
 
+@pytest.mark.slow
 def test_a_schema_only_change_is_detected_against_the_instance_and_servers_are_ignored(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     spec = _write_api(tree, "shop", {"displayName": "Shop", "path": "shop", "protocols": ["https"],

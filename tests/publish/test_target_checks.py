@@ -88,6 +88,7 @@ def test_publish_stops_on_a_missing_target(emu: Emulator, tree_copy: Path, apiop
     assert_stopped(emu, code, apiops_log.getvalue(), missing, before, tree_copy)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("missing", ["subscription", "resource group"])
 def test_apply_stops_on_a_missing_target(emu: Emulator, tree_copy: Path, apiops_log: Any, missing: str) -> None:
     """A plan reviewed against the right instance, applied with a wrong name: stopped before any write."""
@@ -108,6 +109,7 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
+@pytest.mark.slow
 def test_publish_since_checks_the_target_too(emu: Emulator, demo_tree: Path, tmp_path: Path, apiops_log: Any) -> None:
     """``--since`` plans from Git alone, but it still writes to the target: a missing one stops it."""
     repo = tmp_path / "repo"
@@ -222,6 +224,6 @@ def test_a_service_named_by_the_override_file_is_pointed_at_there(
     from apiops_core.cli import main
 
     assert main(["plan", "--artifacts", str(tree_copy), "--overrides", str(overrides)], environ) == 2
-    assert f"service 'nosuch' does not exist" in apiops_log.getvalue()
+    assert "service 'nosuch' does not exist" in apiops_log.getvalue()
     assert f"fix apimServiceName in {overrides}" in apiops_log.getvalue()
     assert writes(emu) == 0

@@ -6,11 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from apiops_core.emulator.emulator import Emulator
 
 from .conftest import extract_to, run_cli, tree_files, writes
 
 
+@pytest.mark.slow
 def test_a_plain_rerun_removes_what_apim_added_to_a_product_whose_create_was_cut_short(
     demo_tree: Path, tmp_path: Path
 ) -> None:

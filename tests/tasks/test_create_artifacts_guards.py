@@ -54,6 +54,7 @@ def assert_failed_before_anything(run, emu, root: Path, before: dict[str, bytes]
     ("resource group", {"resourceGroupName": "rg-typo"}, ("resource group 'rg-typo' does not exist", "resourceGroupName")),
     ("service", {"serviceName": "nosuch"}, ("service 'nosuch' does not exist", "serviceName")),
 ])
+@pytest.mark.slow
 def test_a_missing_target_fails_the_task_and_leaves_the_folder(staged_tasks, emulator, workspace, missing, inputs, needles):
     first = create_artifacts(staged_tasks, emulator, workspace)
     assert first.result == "Succeeded", first.stdout[-3000:]
@@ -65,6 +66,7 @@ def test_a_missing_target_fails_the_task_and_leaves_the_folder(staged_tasks, emu
     assert emulator.stats()["requests"]["GET"] <= 3
 
 
+@pytest.mark.slow
 def test_an_empty_instance_fails_the_task_unless_allow_empty(staged_tasks, workspace):
     with emulator_module.Emulator(seed=None) as empty:
         run = create_artifacts(staged_tasks, empty, workspace)
@@ -76,6 +78,7 @@ def test_an_empty_instance_fails_the_task_unless_allow_empty(staged_tasks, works
         assert allowed.outputs()["resourceCount"] == "0"
 
 
+@pytest.mark.slow
 def test_max_deletions_fails_the_task_before_writing(staged_tasks, emulator, workspace):
     assert create_artifacts(staged_tasks, emulator, workspace).result == "Succeeded"
     root = Path(workspace["Build.SourcesDirectory"]) / "apim-artifacts"

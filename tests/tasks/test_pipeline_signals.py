@@ -46,6 +46,7 @@ def test_engine_warnings_become_pipeline_warnings_once_and_the_task_succeeds_wit
     assert [c.props["result"] for c in commands_of(quiet.getvalue()) if c.name == "task.complete"] == ["Succeeded"]
 
 
+@pytest.mark.slow
 def test_a_skipped_secret_is_a_warning_of_the_creator_run(staged_tasks, emulator, workspace):  # noqa: F811
     assert extract(staged_tasks, emulator, workspace).result == "Succeeded"
     root = Path(workspace["Build.SourcesDirectory"]) / "apim-artifacts"
@@ -62,6 +63,7 @@ def test_a_skipped_secret_is_a_warning_of_the_creator_run(staged_tasks, emulator
     assert creator.blocked_variables == []
 
 
+@pytest.mark.slow
 def test_terminator_max_deletions_is_a_number_or_unlimited(staged_tasks, emulator, workspace):  # noqa: F811
     """One deletion planned; the demo instance's secrets without values add warnings (issues)."""
     assert extract(staged_tasks, emulator, workspace).result == "Succeeded"
@@ -87,6 +89,7 @@ def test_terminator_max_deletions_is_a_number_or_unlimited(staged_tasks, emulato
             assert expected in errors, (given, errors)
 
 
+@pytest.mark.slow
 def test_a_missing_overrides_file_says_what_to_create(staged_tasks, emulator, workspace):  # noqa: F811
     assert extract(staged_tasks, emulator, workspace).result == "Succeeded"
     task_dir, env = agent_env(staged_tasks, "ApiOpsCreator", emulator, workspace,

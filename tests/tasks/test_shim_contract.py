@@ -10,7 +10,10 @@ import pytest
 
 from .agent_sim import run_task, task_environment
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed"),
+    pytest.mark.slow,  # every test runs the Node shim on the wheel-built extension
+]
 
 CONNECTION = "3f9f0f9e-6e3c-4c1e-9d9c-0a1b2c3d4e5f"
 SECRET = "s3cr3t-Key~With%Percent;and]bracket"

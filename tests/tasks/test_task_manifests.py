@@ -206,6 +206,7 @@ def test_overview_has_yaml_for_every_task():
         assert f"task: {name}@1" in overview, name
 
 
+@pytest.mark.slow
 def test_staged_tasks_are_complete_and_stamped(staged, staged_tasks, build_script):
     major, minor, patch = build_script.split_version(build_script.project_version())
     manifest = load(staged / "vss-extension.json")

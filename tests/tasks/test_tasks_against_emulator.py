@@ -62,6 +62,7 @@ def extract(staged_tasks, emu, workspace, folder: str = "apim-artifacts") -> Tas
     return run_task(task_dir, env)
 
 
+@pytest.mark.slow
 def test_create_artifacts_writes_the_tree(staged_tasks, emulator, workspace):
     run = extract(staged_tasks, emulator, workspace)
     assert_succeeded(run)
@@ -97,6 +98,7 @@ def named_value(emu, name: str) -> dict:
     return json.loads(response.body) if response.status == 200 else {}
 
 
+@pytest.mark.slow
 def test_creator_terminator_publish_change_the_instance(staged_tasks, emulator, workspace):
     assert extract(staged_tasks, emulator, workspace).result == "Succeeded"
     root = Path(workspace["Build.SourcesDirectory"]) / "apim-artifacts"
@@ -134,6 +136,7 @@ def test_creator_terminator_publish_change_the_instance(staged_tasks, emulator, 
         assert run.of("task.addattachment")
 
 
+@pytest.mark.slow
 def test_publish_without_a_plan_file_plans_and_applies(staged_tasks, emulator, workspace):
     assert extract(staged_tasks, emulator, workspace).result == "Succeeded"
     root = Path(workspace["Build.SourcesDirectory"]) / "apim-artifacts"
@@ -148,6 +151,7 @@ def test_publish_without_a_plan_file_plans_and_applies(staged_tasks, emulator, w
     assert named_value(emulator, "tier-label")["properties"]["value"] == "platinum"
 
 
+@pytest.mark.slow
 def test_publish_refuses_a_plan_the_instance_drifted_from(staged_tasks, emulator, workspace):
     assert extract(staged_tasks, emulator, workspace).result == "Succeeded"
     root = Path(workspace["Build.SourcesDirectory"]) / "apim-artifacts"
@@ -171,6 +175,7 @@ def test_publish_refuses_a_plan_the_instance_drifted_from(staged_tasks, emulator
     assert named_value(emulator, "tier-label")["properties"]["value"] == "changed-in-portal"
 
 
+@pytest.mark.slow
 def test_a_missing_token_variable_fails_with_file_and_line(staged_tasks, emulator, workspace):
     assert extract(staged_tasks, emulator, workspace).result == "Succeeded"
     root = Path(workspace["Build.SourcesDirectory"]) / "apim-artifacts"
@@ -183,6 +188,7 @@ def test_a_missing_token_variable_fails_with_file_and_line(staged_tasks, emulato
     assert issue.props.get("sourcepath", "").endswith("namedValueInformation.json")
 
 
+@pytest.mark.slow
 def test_create_template_branch_opens_a_pull_request(staged_tasks, workspace, tmp_path):
     """Extract, then commit the tree to Azure Repos (the emulator's DevOps app) with System.AccessToken."""
     devops_module = pytest.importorskip("apiops_core.emulator.devops_app")

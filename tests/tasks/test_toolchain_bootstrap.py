@@ -105,6 +105,7 @@ def test_child_environment_drops_only_the_wheel():
     assert "PYTHONPATH" not in child_environ({"PYTHONPATH": "/w.whl"}, "/w.whl")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_build_extractor_prepares_and_reuses_the_toolchain(staged_tasks, workspace):
     """Real venv + pip, offline: the base interpreter's packages satisfy the pinned dependencies."""
@@ -134,6 +135,7 @@ def test_bootstrap_registers_secrets_before_anything_else(capsys):
     assert lines == ["##vso[task.setsecret]secret-value", "##vso[task.setsecret]feed-pat-1234"]
 
 
+@pytest.mark.slow
 def test_bootstrap_runs_from_the_wheel_on_a_bare_interpreter(staged_tasks):
     """-I -S: no site-packages at all, so only the standard library and the wheel can be imported."""
     import subprocess

@@ -31,6 +31,7 @@ def vsix(build_script, tmp_path_factory) -> Path:
     return work / "dist" / "contoso.apiops-tasks-1.2.3.vsix"
 
 
+@pytest.mark.slow  # builds the .vsix with tfx (about 15 s)
 def test_vsix_manifest_carries_publisher_version_and_links(vsix):
     assert vsix.is_file()
     with zipfile.ZipFile(vsix) as archive:
@@ -48,6 +49,7 @@ def test_vsix_manifest_carries_publisher_version_and_links(vsix):
     assert {c["properties"]["name"] for c in tasks} == {f"tasks/{name}" for name, _ in TASK_MODULES}
 
 
+@pytest.mark.slow  # builds the .vsix with tfx (about 15 s)
 def test_every_task_carries_the_version_and_identity_and_validates(vsix, build_script):
     expected = build_script.task_version(1, "1.2.3")
     assert expected == {"Major": 1, "Minor": 102, "Patch": 3}
