@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from .errors import ArtifactError
-from .kinds import KIND_BY_NAME, KINDS, SPEC_EXTENSIONS, WORKSPACE_PREFIX, Kind, fill
+from .kinds import KIND_BY_NAME, KINDS, SPEC_EXTENSIONS, WORKSPACE_PREFIX, fill
 from .specs import EXT_FOR_CONTENT_FORMAT
 from .model import Resource, ResourceKey, SourceLocation, State
 from .safe_read import MAX_SPEC_DEPTH, check_yaml, decode_utf8, load_json, load_yaml_plain

@@ -44,8 +44,12 @@ def _global_options(*, top: bool) -> argparse.ArgumentParser:
     The sub-commands' copies default to SUPPRESS, so a flag given before the sub-command is not
     reset by the sub-parser's default; ``main`` reads them with ``getattr(args, name, False)``.
     """
-    from . import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        __version__ = version("apiops-core")
+    except PackageNotFoundError:  # a source tree that was never installed
+        __version__ = "0+unknown"
     common = argparse.ArgumentParser(add_help=False)
     default: Any = False if top else argparse.SUPPRESS
     group = common.add_argument_group("global options (before or after the command)")

@@ -25,6 +25,7 @@ output folder exactly as it was.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import Counter
@@ -317,14 +318,14 @@ class _Reader:
                 continue  # e.g. resolvers exist on GraphQL APIs only
             if self.needed is not None and not self.needed(child, key):
                 continue
-            tasks.append(lambda child=child: self.read_child(child, key, body))
+            tasks.append(functools.partial(self.read_child, child, key, body))
         for link_row in KINDS:
             source = link_row.workspace_link_listing if key.workspace is not None else link_row.link_listing
             if source is None or source.owner != row.name:
                 continue
             if self.needed is not None and not self.needed(link_row, key):
                 continue
-            tasks.append(lambda link_row=link_row, source=source: self.read_links(link_row, source, key))
+            tasks.append(functools.partial(self.read_links, link_row, source, key))
         # one item's children run one after another: items themselves run concurrently, which
         # already fills the client's slots; nesting pools here only multiplies idle threads
         found = [resource]
@@ -412,7 +413,8 @@ class _Reader:
 
 def _far_end(item: Mapping[str, Any], id_field: str | None) -> str | None:
     if id_field:
-        properties = item.get("properties") if isinstance(item.get("properties"), Mapping) else {}
+        raw = item.get("properties")
+        properties: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         ident = properties.get(id_field)
         if isinstance(ident, str) and ident:
             return ident.rstrip("/").rsplit("/", 1)[-1]

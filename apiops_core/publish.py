@@ -392,7 +392,11 @@ def _instance_plan(arm: Any, desired: Desired, creator: bool, terminator: bool, 
         for spec in read_current_specifications(arm, desired.state, current, progress):
             current.add(spec)
     secrets = _secret_values(arm, desired.state, current) if creator else {}
-    selects = (lambda key: bool(config.selects(key, current.get(key).body if current.get(key) else None))) if config else None
+    def _live_body(key: ResourceKey) -> Any:
+        live = current.get(key)
+        return live.body if live is not None else None
+
+    selects = (lambda key: bool(config.selects(key, _live_body(key)))) if config else None
     return plan_against_instance(
         desired.state, current, creator=creator, terminator=terminator, prune=prune,
         selects=selects, max_deletions=max_deletions, target=target, secret_values=secrets,

@@ -137,7 +137,8 @@ IMPORTED_SCHEMA_TYPES = frozenset(
 
 def api_type(body: Mapping[str, Any]) -> str:
     """An API body's type (``http``, ``soap``, ``graphql``, ``websocket`` …), lower case."""
-    properties = body.get("properties") if isinstance(body.get("properties"), Mapping) else {}
+    raw = body.get("properties")
+    properties: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     value = properties.get("type") or properties.get("apiType") or "http"
     return str(value).lower()
 
@@ -298,7 +299,8 @@ def _openapi_signature(document: Mapping[str, Any]) -> tuple[dict[str, Any], dic
     """
     document = _plain(document)
     v2 = "swagger" in document
-    components = document.get("components") if isinstance(document.get("components"), dict) else {}
+    raw_components = document.get("components")
+    components: dict[str, Any] = raw_components if isinstance(raw_components, dict) else {}
     named = components.get("schemas") if isinstance(components.get("schemas"), dict) else None
     if named is None and isinstance(document.get("definitions"), dict):
         named = document["definitions"]  # OpenAPI v2

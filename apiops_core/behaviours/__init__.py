@@ -13,7 +13,7 @@ from typing import Any
 from ..kinds import KIND_BY_NAME, KINDS
 from ..model import Resource
 from .apis import ApiBehaviour, ApiReleaseBehaviour, ApiSchemaBehaviour, ApiSpecificationBehaviour
-from .base import ApplyContext, Behaviour, MakePut, Port
+from .base import ApplyContext, Behaviour, MakePut, Port, put_body
 from .groups import GroupBehaviour
 from .named_values import NamedValueBehaviour
 from .products import ProductBehaviour, ProductGroupBehaviour
@@ -49,10 +49,4 @@ def all_behaviours() -> tuple[Behaviour, ...]:
 
 def body_for_put(resource: Resource) -> dict[str, Any]:
     """The JSON body sent for a resource: its properties (never the v7 link file's ``name``)."""
-    props = dict(resource.properties)
-    row = resource.key.row
-    if row.content_kind == "policy":
-        props["format"] = "rawxml"
-        props["value"] = resource.content or ""
-    props = behaviour_for(row.name).put_properties(props)
-    return {"properties": props} if props or not row.is_link else {}
+    return put_body(resource, behaviour_for(resource.key.row.name))

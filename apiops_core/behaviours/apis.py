@@ -372,7 +372,8 @@ class ApiSchemaBehaviour(Behaviour):
     def skip_listed(self, item: Mapping[str, Any], parent_body: Mapping[str, Any] | None) -> bool:
         """A schema APIM generated from the imported specification (or the GraphQL SDL written as
         ``specification.graphql``): part of the specification, re-created by every import."""
-        properties = item.get("properties") if isinstance(item.get("properties"), Mapping) else {}
+        raw = item.get("properties")
+        properties: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         content_type = str(properties.get("contentType") or "").lower()
         if api_type(parent_body or {}) in NO_SPEC_API_TYPES:
             return False

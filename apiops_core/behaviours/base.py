@@ -131,3 +131,16 @@ class Behaviour:
     def delete_params(self, action: Action, ctx: ApplyContext) -> tuple[str | None, Mapping[str, str] | None]:
         """``(skip reason, query parameters)`` for deleting ``action.key``."""
         return None, None
+
+
+def put_body(resource: Resource, behaviour: Behaviour) -> dict[str, Any]:
+    """The JSON body sent for a resource: its properties as ``behaviour`` shapes them for a PUT
+    (a policy's XML as ``rawxml``; never the v7 link file's ``name``). Here rather than in the
+    package's ``__init__`` so a behaviour can build its own body without importing the registry."""
+    props = dict(resource.properties)
+    row = resource.key.row
+    if row.content_kind == "policy":
+        props["format"] = "rawxml"
+        props["value"] = resource.content or ""
+    props = behaviour.put_properties(props)
+    return {"properties": props} if props or not row.is_link else {}

@@ -11,7 +11,7 @@ from typing import Mapping
 
 from ..kinds import KIND_BY_NAME
 from ..model import Action, Resource, ResourceKey, State
-from .base import ApplyContext, Behaviour
+from .base import ApplyContext, Behaviour, put_body
 
 __all__ = ["ProductBehaviour", "ProductGroupBehaviour", "UNFINISHED_CREATE"]
 
@@ -50,9 +50,7 @@ class ProductBehaviour(Behaviour):
 
     def put(self, action: Action, resource: Resource, ctx: ApplyContext) -> bool:
         key = action.key
-        from . import body_for_put
-
-        response = ctx.port.put(key.arm_path, body_for_put(resource))
+        response = ctx.port.put(key.arm_path, put_body(resource, self))
         created = (
             action.reason.startswith("create")
             or action.reason == UNFINISHED_CREATE  # an earlier run was cut short right after the create

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ApiOpsError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..cli import Context
+    from ._context import Context
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..cli import add_target_arguments
+    from ._context import add_target_arguments
 
     parser.add_argument("env_a", metavar="ENV_A", help="environment file or name (e.g. dev)")
     parser.add_argument("env_b", metavar="ENV_B", help="environment file or name (e.g. prod)")

@@ -120,7 +120,7 @@ def action_items(plan: Plan, labels: Mapping[str, str]) -> list[dict[str, Any]]:
     return items
 
 
-class LenientTokens(dict):  # type: ignore[type-arg]
+class LenientTokens(dict):
     """An environment in which every ``{#TOKEN#}`` is set: to its value when there is one, else to
     a placeholder.
 
@@ -135,5 +135,5 @@ class LenientTokens(dict):  # type: ignore[type-arg]
     def __getitem__(self, key: str) -> str:
         return super().get(key, f"(token {key})")
 
-    def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> str:
         return self[key]

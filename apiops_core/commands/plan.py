@@ -90,11 +90,6 @@ def display(context: "Context") -> Any:
 
 from ..publish import (  # noqa: E402,F401 - re-exported: other commands and older callers import them here
     Desired,
-    _extractor_config,
-    _instance_plan,
-    _secret_values,
-    _spec_recipe,
-    _with_observations,
     children_needed,
     connect,
     git_root as _git_root,

@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..cli import Context
+from ._context import Context
 from ..errors import ConfigError, DevOpsError
 
 __all__ = ["add_arguments", "run"]

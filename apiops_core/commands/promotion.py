@@ -23,8 +23,8 @@ from ..model import Plan
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..apply import ApplyResult
-    from ..cli import Context
-    from .plan import Desired
+    from ._context import Context
+    from ..publish import Desired
 
 __all__ = ["add_publish_arguments", "desired_revision", "Deployer", "artifacts_commit"]
 
@@ -67,7 +67,7 @@ def _source_digest(artifacts: str, commit: str | None, dirty: bool) -> str:
     """Digest of the tree before overrides and tokens: equal wherever the same tree was published."""
     from ..artifacts import load_tree
     from ..treesource import DirectorySource, GitCommitSource
-    from .plan import _git_root
+    from ..publish import git_root as _git_root
 
     if commit and not dirty:
         repo, subdir = _git_root(Path(artifacts))
@@ -144,7 +144,7 @@ class Deployer:
         from ..gitdiff import changed_paths
         from ..plan import plan_since
         from ..treesource import GitCommitSource
-        from .plan import _git_root
+        from ..publish import git_root as _git_root
 
         live = self.before.live
         if live is None or not live.commit or live.commit == self.commit:

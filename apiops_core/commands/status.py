@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ApiOpsError, ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..cli import Context
+    from ._context import Context
     from ..environments import Environment
 
 __all__ = ["add_arguments", "run", "environment_status", "EXIT_IN_SYNC", "EXIT_DRIFT", "EXIT_ERROR"]
@@ -29,7 +29,7 @@ EXIT_IN_SYNC, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..cli import add_target_arguments
+    from ._context import add_target_arguments
 
     parser.add_argument("environments", nargs="+", metavar="ENV",
                         help="environment file (YAML: subscriptionId, resourceGroup, serviceName, overrides) or name")
