@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     from ..render import plan_markdown, plan_text
 
     desired = load_desired(args.artifacts, args.overrides, context.environ, commit="HEAD" if args.since else None,
-                           selection=selection_from_args(args))
+                           selection=selection_from_args(args), defer_refusals=True)
     arm = connect(args, context, desired)
     with arm:
         plan = make_plan(
