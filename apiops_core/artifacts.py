@@ -515,6 +515,8 @@ class TreeRead:
     unused: list[tuple[str, str]] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
     layout: str = "empty"
+    #: files left out unread by ``read_tree(skip=...)``
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -561,11 +563,13 @@ def _case_conflicts(paths: Iterable[str], describe: Callable[[str], str]) -> lis
     return problems
 
 
-def read_tree(source: Any) -> TreeRead:
+def read_tree(source: Any, *, skip: Callable[[str], bool] | None = None) -> TreeRead:
     """Read every file of ``source`` (a ``treesource``) into a ``State``, collecting all problems.
 
     Never raises for a bad file: each problem is an ``ArtifactError`` with the file (and line,
     when there is one), so a user sees every mistake at once. ``load_tree`` raises them.
+    ``skip`` (a tree-relative path predicate, e.g. ``--exclude``) leaves files out unread, so a
+    file that does not parse can be excluded; they are counted in ``skipped``.
     """
     result = TreeRead(State())
     drafts: dict[ResourceKey, _Draft] = {}
@@ -581,6 +585,9 @@ def read_tree(source: Any) -> TreeRead:
         return existing
 
     for path in source.files():
+        if skip is not None and skip(path):
+            result.skipped.append(path)
+            continue
         match = match_path(path)
         if match is None:
             result.ignored.append(path)
@@ -898,9 +905,9 @@ def load_tree(source: Any, *, report: bool = True) -> State:
     return load_tree_read(source, report=report).state
 
 
-def load_tree_read(source: Any, *, report: bool = True) -> TreeRead:
+def load_tree_read(source: Any, *, report: bool = True, skip: Callable[[str], bool] | None = None) -> TreeRead:
     """``load_tree``, returning the whole ``TreeRead`` (layout, unused and foreign files)."""
-    read = read_tree(source)
+    read = read_tree(source, skip=skip)
     if report:
         report_read(read, source)
     if read.problems:

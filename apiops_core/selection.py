@@ -142,6 +142,11 @@ class Selection:
     def active(self) -> bool:
         return bool(self.excludes) or self.filter is not None
 
+    def skips_file(self, path: str) -> bool:
+        """Whether a tree-relative file is left out before it is read (``--exclude`` only: a filter
+        needs every file's content to find what the selected resources depend on)."""
+        return bool(self.excludes) and any(_matches(path, p) for p in self.excludes)
+
     def excluded_path(self, path: str | None) -> bool:
         if not path or not self.excludes:
             return False

@@ -154,7 +154,8 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     else:
         source = DirectorySource(path)
     refusals = Refusals()
-    read = read_tree(source)
+    # --exclude applies before parsing: an excluded file is never read (so it may be broken)
+    read = read_tree(source, skip=selection.skips_file if selection is not None and selection.excludes else None)
     report_read(read, source)
     if read.problems:
         refusals.add("reading the artifacts tree", _read_error(read.problems))
@@ -180,6 +181,9 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
     root_prefix = probe[:-1] if probe.endswith("x") else ""
     selection = replace(selection or Selection(), root_prefix=root_prefix)
     state, selected_notes = selection.apply(state)
+    if read.skipped:
+        selected_notes = (f"--exclude: {len(read.skipped)} file(s) not read at all: "
+                          + ", ".join(read.skipped[:5]) + (", ..." if len(read.skipped) > 5 else ""),) + selected_notes
     # APIM's own product subscriptions stay in the state (so nothing reads them as undeclared)
     # but are neither linted nor put: restrict_plan drops them with a note
     published, notes, skipped = skip_auto_subscriptions(state)

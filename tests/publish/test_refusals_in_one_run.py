@@ -89,3 +89,25 @@ def test_a_single_refusal_keeps_its_own_message(tmp_path: Path, capsys: pytest.C
         assert run_cli(emu, "publish", "--artifacts", str(root), "--yes") == 2
     err = capsys.readouterr().err
     assert "checks refused" not in err and "AO301" in err and "nowhere-to-be-found" in err
+
+
+def test_exclude_leaves_a_broken_file_unread(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "artifacts"
+    _api(root, "good", POLICY % "plain")
+    (root / "named values" / "plain").mkdir(parents=True)
+    (root / "named values" / "plain" / "namedValueInformation.json").write_text(
+        json.dumps({"properties": {"displayName": "plain", "value": "v", "secret": False}}))
+    (root / "apis" / "broken").mkdir(parents=True)
+    (root / "apis" / "broken" / "apiInformation.json").write_text("{not json")
+    (root / "apis" / "broken" / "policy.xml").write_text("<policies><inbound>")
+    with Emulator() as emu:
+        assert run_cli(emu, "publish", "--artifacts", str(root), "--yes") == 2
+        capsys.readouterr()
+        before = writes(emu)
+        assert run_cli(emu, "publish", "--artifacts", str(root), "--yes", "--exclude", "apis/broken") == 0
+        assert writes(emu) > before
+        assert emu.url and run_cli(emu, "plan", "--artifacts", str(root), "--exclude", "apis/b*") == 0
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "not read at all" in text and "apis/broken/apiInformation.json" in text
+    assert "invalid JSON" not in text
