@@ -412,6 +412,9 @@ def make_plan(
     else:
         plan = _instance_plan(arm, desired, creator, terminator, prune, max_deletions, config_path, target, log)
     refusals.run("secrets the target lacks", lambda: refuse_missing_secrets(plan, desired.state, arm))
+    from ..create_secrets import refuse_missing_create_secrets
+
+    refusals.run("secrets required to create", lambda: refuse_missing_create_secrets(plan, desired.state, arm))
     from ..soap_operations import refuse_unknown_soap_operations
 
     refusals.run("SOAP operations", lambda: refuse_unknown_soap_operations(plan, desired.state, arm))
