@@ -842,9 +842,8 @@ def _schema_problems(kind: str, body: Mapping[str, Any], data: bytes, where: str
     from .info_schema import check_information
 
     errors, warnings = check_information(kind, body, decode_text(data, where), where)
-    for warning in warnings:
+    for warning in warnings:  # logged once, here (not also as a note)
         _LOG.warning("warning: %s", warning)
-        result.notes.append(warning)
     result.problems.extend(errors)
     return bool(errors)
 
@@ -934,7 +933,7 @@ def report_read(read: TreeRead, source: Any = None, log: logging.Logger | None =
     describe = getattr(source, "describe", None) or (lambda p: p)
     log.info("artifacts layout: %s (%d resource(s))", read.layout, len(read.state))
     for note in read.notes:
-        log.info("%s", note)
+        log.info("note: %s", note)
     for path, reason in read.unused[:_MAX_UNUSED_LINES]:
         log.warning("%s: not used: %s", describe(path), reason)
     if len(read.unused) > _MAX_UNUSED_LINES:

@@ -207,7 +207,12 @@ class _Reader:
         self._guard = threading.Lock()
 
     # -- helpers -----------------------------------------------------------------------------
+    #: "reading" when a plan or publish reads the instance (progress lines say "extracting" otherwise)
+    verb = "extracting"
+
     def say(self, message: str) -> None:
+        if self.verb != "extracting" and message.startswith("extracting "):
+            message = f"{self.verb} {message[len('extracting '):]}"
         _LOG.info("%s", message)
         if self.progress is not None:
             self.progress(message)
@@ -556,6 +561,7 @@ def read_instance(
     include_specifications: bool = True,
     progress: Callable[[str], None] | None = None,
     needed: Callable[[Kind, ResourceKey], bool] | None = None,
+    verb: str = "extracting",
 ) -> State:
     """Read the instance into a normalised ``State`` (what extract writes, what plan compares).
 
@@ -563,6 +569,7 @@ def read_instance(
     ``parent`` are worth reading: the publisher without ``--prune`` skips what its tree lacks.
     """
     reader = _Reader(arm, config, spec_format_for(spec_format), include_specifications, progress, needed)
+    reader.verb = verb
     state = State(reader.read_scope(None))
     workspace_row = KIND_BY_NAME["workspace"]
     items = reader.list_or_skip(workspace_row.collection_template(None), root=True, row=workspace_row) or []

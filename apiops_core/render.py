@@ -100,7 +100,7 @@ def plan_text(plan: Plan, *, diffs: bool = True) -> str:
             secret = _secretish(action)
             lines.extend(f"      {scrub(d, secret)}" for d in action.diff)
     for warning in plan.warnings:
-        lines.append(f"warning: {warning}")
+        lines.append(warning if warning.startswith("note: ") else f"warning: {warning}")
     lines.append(_summary(plan))
     return "\n".join(lines)
 

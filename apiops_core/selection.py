@@ -64,7 +64,7 @@ def skip_auto_subscriptions(state: State) -> tuple[State, tuple[str, ...], froze
             where = resource.source.path if resource.source else str(resource.key)
             product = str(resource.properties.get("scope")).rstrip("/").rsplit("/", 1)[-1]
             notes.append(
-                f"skipped {where}: subscription {resource.key.name!r} is the one APIM creates for the administrator "
+                f"note: skipped {where}: subscription {resource.key.name!r} is the one APIM creates for the administrator "
                 f"with product {product!r} (no displayName, administrator owner); the target makes its own"
             )
             skipped.add(resource.key)

@@ -473,7 +473,7 @@ def _instance_plan(arm: Any, desired: Desired, creator: bool, terminator: bool, 
     config = _extractor_config(config_path)
     log.info("reading the instance %s ...", arm.service_name)
     needed = None if (terminator and prune) else children_needed(desired.state)
-    current = read_instance(arm, config, include_specifications=False, needed=needed)
+    current = read_instance(arm, config, include_specifications=False, needed=needed, verb="reading")
     if creator:
         for spec in read_current_specifications(arm, desired.state, current):
             current.add(spec)
