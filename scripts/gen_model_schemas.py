@@ -44,6 +44,15 @@ KIND_MODELS: dict[str, tuple[str, ...]] = {
     "tag-product": ("TagProductLinkContract",),
     "product-api": ("ProductApiLinkContract",),
     "product-group": ("ProductGroupLinkContract",),
+    "api-resolver": ("ResolverContract",),
+    "api-wiki": ("WikiContract",),
+    "product-wiki": ("WikiContract",),
+    "authorization-server": ("AuthorizationServerContract",),
+    "certificate": ("CertificateContract", "CertificateCreateOrUpdateParameters"),
+    "documentation": ("DocumentationContract",),
+    "identity-provider": ("IdentityProviderContract", "IdentityProviderCreateContract"),
+    "openid-connect-provider": ("OpenidConnectProviderContract",),
+    "policy-restriction": ("PolicyRestrictionContract",),
 }
 
 _SCALARS = {
