@@ -40,6 +40,17 @@ class Refusals:
             self.add(title, error)
             return None
 
+    def joined(self, title: str, step: Callable[[], T]) -> T:
+        """Run a step the later checks need; if it fails, raise its error together with those
+        already collected (a guard must not hide the read and lint problems found before it)."""
+        try:
+            return step()
+        except ApiOpsError as error:
+            if not self.entries:
+                raise
+            self.add(title, error)
+            raise self.error() from error
+
     def error(self) -> ApiOpsError:
         """One error for everything collected: the original one when it is alone (same message,
         same class), else every group with its file:line list, headed by the first location."""

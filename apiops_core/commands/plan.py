@@ -410,7 +410,8 @@ def make_plan(
             pruned = _instance_plan(arm, desired, False, True, True, max_deletions, config_path, target, log)
             plan = Plan(puts=plan.puts, deletes=pruned.deletes, target=target, warnings=plan.warnings + pruned.warnings)
     else:
-        plan = _instance_plan(arm, desired, creator, terminator, prune, max_deletions, config_path, target, log)
+        plan = refusals.joined("planning", lambda: _instance_plan(
+            arm, desired, creator, terminator, prune, max_deletions, config_path, target, log))
     refusals.run("secrets the target lacks", lambda: refuse_missing_secrets(plan, desired.state, arm))
     from ..create_secrets import refuse_missing_create_secrets
 

@@ -111,3 +111,21 @@ def test_exclude_leaves_a_broken_file_unread(tmp_path: Path, capsys: pytest.Capt
     text = out.out + out.err
     assert "not read at all" in text and "apis/broken/apiInformation.json" in text
     assert "invalid JSON" not in text
+
+
+def test_a_guard_that_stops_the_plan_keeps_the_refusals_found_before_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "artifacts"
+    _api(root, "typo", (POLICY % "plain").replace("set-header", "set-headr"))
+    (root / "named values" / "plain").mkdir(parents=True)
+    (root / "named values" / "plain" / "namedValueInformation.json").write_text(
+        json.dumps({"properties": {"displayName": "plain", "value": "v", "secret": False}}))
+    with Emulator(seed="demo") as emu:
+        before = writes(emu)
+        code = run_cli(emu, "plan", "--artifacts", str(root), "--prune", "--max-deletions", "0")
+        assert writes(emu) == before
+    assert code != 0
+    err = capsys.readouterr().err
+    assert "[lint]" in err and "AO203" in err
+    assert "[planning]" in err and "--max-deletions" in err
