@@ -509,6 +509,8 @@ class TreeRead:
     unused: list[tuple[str, str]] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
     layout: str = "empty"
+    #: files left out unread by ``read_tree(skip=...)``
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -555,11 +557,13 @@ def _case_conflicts(paths: Iterable[str], describe: Callable[[str], str]) -> lis
     return problems
 
 
-def read_tree(source: Any) -> TreeRead:
+def read_tree(source: Any, *, skip: Callable[[str], bool] | None = None) -> TreeRead:
     """Read every file of ``source`` (a ``treesource``) into a ``State``, collecting all problems.
 
     Never raises for a bad file: each problem is an ``ArtifactError`` with the file (and line,
     when there is one), so a user sees every mistake at once. ``load_tree`` raises them.
+    ``skip`` (a tree-relative path predicate, e.g. ``--exclude``) leaves files out unread, so a
+    file that does not parse can be excluded; they are counted in ``skipped``.
     """
     result = TreeRead(State())
     drafts: dict[ResourceKey, _Draft] = {}
@@ -575,6 +579,9 @@ def read_tree(source: Any) -> TreeRead:
         return existing
 
     for path in source.files():
+        if skip is not None and skip(path):
+            result.skipped.append(path)
+            continue
         match = match_path(path)
         if match is None:
             result.ignored.append(path)
@@ -829,9 +836,8 @@ def _schema_problems(kind: str, body: Mapping[str, Any], data: bytes, where: str
     from .info_schema import check_information
 
     errors, warnings = check_information(kind, body, decode_text(data, where), where)
-    for warning in warnings:
+    for warning in warnings:  # logged once, here (not also as a note)
         _LOG.warning("warning: %s", warning)
-        result.notes.append(warning)
     result.problems.extend(errors)
     return bool(errors)
 
@@ -892,9 +898,9 @@ def load_tree(source: Any, *, report: bool = True) -> State:
     return load_tree_read(source, report=report).state
 
 
-def load_tree_read(source: Any, *, report: bool = True) -> TreeRead:
+def load_tree_read(source: Any, *, report: bool = True, skip: Callable[[str], bool] | None = None) -> TreeRead:
     """``load_tree``, returning the whole ``TreeRead`` (layout, unused and foreign files)."""
-    read = read_tree(source)
+    read = read_tree(source, skip=skip)
     if report:
         report_read(read, source)
     if read.problems:
@@ -921,7 +927,7 @@ def report_read(read: TreeRead, source: Any = None, log: logging.Logger | None =
     describe = getattr(source, "describe", None) or (lambda p: p)
     log.info("artifacts layout: %s (%d resource(s))", read.layout, len(read.state))
     for note in read.notes:
-        log.info("%s", note)
+        log.info("note: %s", note)
     for path, reason in read.unused[:_MAX_UNUSED_LINES]:
         log.warning("%s: not used: %s", describe(path), reason)
     if len(read.unused) > _MAX_UNUSED_LINES:

@@ -149,9 +149,12 @@ class _Reader:
         self._done: dict[str, int] = {}
 
     # -- helpers -----------------------------------------------------------------------------
+    #: "reading" when a plan or publish reads the instance ("extracting" otherwise)
+    verb = "extracting"
+
     def started(self, collection: str, total: int) -> None:
         """A collection with ``total`` chosen items is being read (logged at debug when a display shows it)."""
-        _LOG.log(logging.INFO if self.progress is None else logging.DEBUG, "extracting %s (%d)", collection, total)
+        _LOG.log(logging.INFO if self.progress is None else logging.DEBUG, "%s %s (%d)", self.verb, collection, total)
         if self.progress is not None:
             self.progress(CollectionProgress(collection, 0, total))
 
@@ -470,6 +473,7 @@ def read_instance(
     include_specifications: bool = True,
     progress: Callable[[CollectionProgress], None] | None = None,
     needed: Callable[[Kind, ResourceKey], bool] | None = None,
+    verb: str = "extracting",
 ) -> State:
     """Read the instance into a normalised ``State`` (what extract writes, what plan compares).
 
@@ -477,6 +481,7 @@ def read_instance(
     ``parent`` are worth reading: the publisher without ``--prune`` skips what its tree lacks.
     """
     reader = _Reader(arm, config, spec_format_for(spec_format), include_specifications, progress, needed)
+    reader.verb = verb
     state = State(reader.read_scope(None))
     workspace_row = KIND_BY_NAME[WORKSPACE_KIND]
     items = reader.list_or_skip(workspace_row.collection_template(None), root=True, row=workspace_row) or []

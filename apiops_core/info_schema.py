@@ -168,7 +168,21 @@ def _type_name(value: Any) -> str:
 def check_information(
     kind: str, body: Mapping[str, Any], text: str, where: str
 ) -> tuple[list[ArtifactError], list[str]]:
-    """Errors (wrong types, misspelt properties) and warnings (tolerated ones) for one information file."""
+    """Errors (wrong types, misspelt properties, bare names for ids) and warnings (tolerated ones)
+    for one information file."""
+    from .kinds import KIND_BY_NAME
+    from .references import malformed_ids
+
+    id_errors = [ArtifactError(message, path=where, line=_line(text, [k for k in steps if isinstance(k, str)]))
+                 for steps, message in malformed_ids(KIND_BY_NAME[kind], body)] if kind in KIND_BY_NAME else []
+    errors, warnings = _check_model(kind, body, text, where)
+    return id_errors + errors, warnings
+
+
+def _check_model(
+    kind: str, body: Mapping[str, Any], text: str, where: str
+) -> tuple[list[ArtifactError], list[str]]:
+    """Wrong types and misspelt properties against the generated 2024-05-01 models."""
     if kind not in known_kinds():
         return [], []
     data = _data()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ConfigError, ReferenceError_
+from .errors import ApiOpsError, ArtifactError, ConfigError, ReferenceError_
 from .model import Action, Plan, Resource, ResourceKey, State
 
 __all__ = [
@@ -48,6 +48,8 @@ class Desired:
     selection: Any = None
     notes: tuple[str, ...] = ()
     layout: str | None = None
+    #: read and lint refusals kept for ``make_plan`` (``load_desired(defer_refusals=True)``)
+    refusals: Any = None
 
 
 def git_root(path: Path) -> tuple[Path, str]:
@@ -84,13 +86,18 @@ def substitute_state_tokens(state: State, environ: Mapping[str, str]) -> State:
 
 
 def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, str], *, commit: str | None = None,
-                 selection: Any = None) -> Desired:
+                 selection: Any = None, defer_refusals: bool = False) -> Desired:
     """Artifacts (directory, or the tree of ``commit``) + overrides + tokens, all validated first.
 
     References the target instance could supply (AO301-AO307) are checked by ``make_plan``
-    once the target is known; everything else that lint calls an error stops here.
+    once the target is known; everything else that lint calls an error stops here, read
+    problems and lint errors together. With ``defer_refusals`` they are kept in
+    ``Desired.refusals`` instead, so ``make_plan`` can add the target's findings and raise
+    them all at once (one run shows every refusal); a tree that cannot be planned at all
+    (nothing readable, bad overrides or tokens) still stops here.
     """
-    from .artifacts import load_tree_read
+    from .artifacts import read_tree, report_read
+    from .refusals import Refusals
     from .lint import check_publishable
     from .lint.config import LintConfig
     from .selection import Selection, skip_auto_subscriptions
@@ -108,30 +115,58 @@ def load_desired(artifacts: str, overrides: str | None, environ: Mapping[str, st
         source: Any = GitCommitSource(repo, commit, subdir)
     else:
         source = DirectorySource(path)
-    read = load_tree_read(source)
+    refusals = Refusals()
+    # --exclude applies before parsing: an excluded file is never read (so it may be broken)
+    read = read_tree(source, skip=selection.skips_file if selection is not None and selection.excludes else None)
+    report_read(read, source)
+    if read.problems:
+        refusals.add("reading the artifacts tree", _read_error(read.problems))
     state = read.state
-    require_artifacts(state, artifacts, commit=commit)
     service_name = None
-    if overrides:
-        from .config import Overrides
+    try:
+        require_artifacts(state, artifacts, commit=commit)
+        if overrides:
+            from .config import Overrides
 
-        loaded = Overrides.load(overrides, environ)
-        state = loaded.apply(state)
-        service_name = loaded.service_name
-    state = substitute_state_tokens(state, environ)
+            loaded = Overrides.load(overrides, environ)
+            state = loaded.apply(state)
+            service_name = loaded.service_name
+        state = substitute_state_tokens(state, environ)
+    except ApiOpsError as error:
+        if not refusals:
+            raise
+        refusals.add("overrides and tokens" if len(state) else "artifacts", error)
+        refusals.notes.append("the tree could not be planned, so lint and the checks against the target did not run")
+        refusals.raise_if_any()
     describe = getattr(source, "describe", None)
     probe = describe("x") if describe is not None else "x"
     root_prefix = probe[:-1] if probe.endswith("x") else ""
     selection = replace(selection or Selection(), root_prefix=root_prefix)
     state, selected_notes = selection.apply(state)
+    if read.skipped:
+        selected_notes = (f"--exclude: {len(read.skipped)} file(s) not read at all: "
+                          + ", ".join(read.skipped[:5]) + (", ..." if len(read.skipped) > 5 else ""),) + selected_notes
     # APIM's own product subscriptions stay in the state (so nothing reads them as undeclared)
     # but are neither linted nor put: restrict_plan drops them with a note
     published, notes, skipped = skip_auto_subscriptions(state)
     selection = replace(selection, skipped=skipped)
     # pre-flight: nothing is published while lint reports an error (tunable in .apiops-lint.yaml)
     lint_config = LintConfig.discover(path, LintConfig.working_folder())
-    check_publishable(published, config=lint_config, defer_target_rules=True, root_prefix=root_prefix)
-    return Desired(state, commit, service_name, lint_config, selection, notes + selected_notes, read.layout)
+    refusals.run("lint", lambda: check_publishable(published, config=lint_config, defer_target_rules=True,
+                                                   root_prefix=root_prefix))
+    if refusals and not defer_refusals:
+        raise refusals.error()
+    return Desired(state, commit, service_name, lint_config, selection, notes + selected_notes, read.layout,
+                   refusals if refusals else None)
+
+
+def _read_error(problems: list[Any]) -> ApiOpsError:
+    """The reader's problems as one ``ArtifactError`` (what ``load_tree`` raises)."""
+    first = problems[0]
+    lines = "\n".join(f"  {p}" for p in problems)
+    count = len(problems)
+    return ArtifactError(f"{count} problem{'s' if count > 1 else ''} in the artifacts tree:\n{lines}",
+                         path=first.path, line=first.line)
 
 
 def refuse_dangling_references(desired: Desired, arm: Any) -> None:
@@ -298,7 +333,11 @@ def make_plan(
     target = {"subscription": arm.subscription_id, "resourceGroup": arm.resource_group, "service": arm.service_name}
     if desired.commit:
         target["commit"] = desired.commit
-    refuse_dangling_references(desired, arm)
+    from .refusals import Refusals
+
+    # every refusal known before the first write is reported in one go (read, lint, target)
+    refusals = Refusals(list(desired.refusals.entries) if desired.refusals else [])
+    refusals.run("references the target cannot supply", lambda: refuse_dangling_references(desired, arm))
     if desired.selection is not None and desired.selection.active:
         target.update(desired.selection.to_target())  # so ``apply`` selects the same resources
     if since:
@@ -325,11 +364,18 @@ def make_plan(
             pruned = _instance_plan(arm, desired, False, True, True, max_deletions, config_path, target, log, progress)
             plan = Plan(puts=plan.puts, deletes=pruned.deletes, target=target, warnings=plan.warnings + pruned.warnings)
     else:
-        plan = _instance_plan(arm, desired, creator, terminator, prune, max_deletions, config_path, target, log, progress)
-    refuse_missing_secrets(plan, desired.state, arm)
+        plan = refusals.joined("planning", lambda: _instance_plan(
+            arm, desired, creator, terminator, prune, max_deletions, config_path, target, log, progress))
+    refusals.run("secrets the target lacks", lambda: refuse_missing_secrets(plan, desired.state, arm))
+    from .create_secrets import refuse_missing_create_secrets
+
+    refusals.run("secrets required to create", lambda: refuse_missing_create_secrets(plan, desired.state, arm))
     from .soap_operations import refuse_unknown_soap_operations
 
-    refuse_unknown_soap_operations(plan, desired.state, arm)
+    refusals.run("SOAP operations", lambda: refuse_unknown_soap_operations(plan, desired.state, arm))
+    if len(refusals.entries) > 1 and refusals.entries[0][0] == "reading the artifacts tree":
+        refusals.notes.append("the files that could not be read took no part in the later checks")
+    refusals.raise_if_any()
     if desired.selection is not None:
         from .selection import restrict_plan
 
@@ -387,7 +433,8 @@ def _instance_plan(arm: Any, desired: Desired, creator: bool, terminator: bool, 
     # the command's progress display announces the phase; without one this is the only sign of it
     log.log(logging.DEBUG if progress is not None else logging.INFO, "reading the instance %s ...", arm.service_name)
     needed = None if (terminator and prune) else children_needed(desired.state)
-    current = read_instance(arm, config, include_specifications=False, needed=needed, progress=progress)
+    current = read_instance(arm, config, include_specifications=False, needed=needed, progress=progress,
+                            verb="reading")
     if creator:
         for spec in read_current_specifications(arm, desired.state, current, progress):
             current.add(spec)

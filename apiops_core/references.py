@@ -42,6 +42,7 @@ __all__ = [
     "dangling_references",
     "check_references",
     "parse_resource_id",
+    "malformed_ids",
     "Supplier",
 ]
 
@@ -227,6 +228,67 @@ def parse_resource_id(value: str, targets: tuple[str, ...]) -> tuple[str, str, s
         if _collection(KIND_BY_NAME[target]) == collection:
             return target, name, workspace
     return None
+
+
+def _located_values(body: Any, path: str) -> list[tuple[list[Any], Any]]:
+    """``_values_at`` with where each value is (keys and list indexes), for file:line."""
+    current: list[tuple[list[Any], Any]] = [([], body)]
+    for step in path.split("."):
+        many = step.endswith("[]")
+        name = step[:-2] if many else step
+        following: list[tuple[list[Any], Any]] = []
+        for where, item in current:
+            if isinstance(item, Mapping) and name in item:
+                value = item[name]
+                if many and isinstance(value, list):
+                    following.extend((where + [name, i], v) for i, v in enumerate(value))
+                elif not many:
+                    following.append((where + [name], value))
+        current = following
+    return [(where, value) for where, value in current if value is not None]
+
+
+def _service_wide(scope: str) -> bool:
+    """A subscription scope of the whole service (``/``, the service id) or of every API (``/apis``)."""
+    text = scope.strip()
+    marker = "/providers/microsoft.apimanagement/service/"
+    position = text.lower().find(marker)
+    if position != -1:
+        rest = text[position + len(marker):]
+        text = rest[rest.find("/"):] if "/" in rest else ""
+    parts = [p.lower() for p in text.split("/") if p]
+    return parts in ([], ["apis"])
+
+
+def malformed_ids(row: Kind, body: Mapping[str, Any]) -> list[tuple[list[Any], str]]:
+    """Id-valued references of the kind table that name no resource (``(where, message)``).
+
+    APIM answers 400 to a bare name where it wants an id (``"apiVersionSetId": "6286439d..."``),
+    half way through a publish; each message says what to write instead. ``{{x}}``/``{#x#}``
+    values are left to substitution; a subscription's ``/apis`` (every API) is a valid scope.
+    """
+    found: list[tuple[list[Any], str]] = []
+    for reference in row.references:
+        if reference.by_name:
+            continue
+        for where, value in _located_values(body, reference.path):
+            if not isinstance(value, str):
+                continue
+            if "{{" in value or "{#" in value or parse_resource_id(value, reference.targets) is not None:
+                continue
+            if reference.path == "properties.scope" and _service_wide(value):
+                continue
+            tail = value.strip().rstrip("/").rsplit("/", 1)[-1]
+            name = tail if tail and tail.lower() not in ("apis", "products") else "<name>"
+            fixes = " or ".join(
+                f"/{KIND_BY_NAME[t].arm_path.split('/')[0]}/{name}" for t in reference.targets
+            )
+            shown = reference.path.replace("[]", f"[{where[-1]}]" if where and isinstance(where[-1], int) else "[]")
+            found.append((where, (
+                f"{shown} {value!r} is not a resource id (APIM refuses it with 400); write {fixes} "
+                "or the full ARM id"
+            )))
+    return found
 
 
 def table_references(resource: Resource) -> list[Ref]:

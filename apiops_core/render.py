@@ -134,7 +134,7 @@ def plan_text(plan: Plan, *, diffs: bool = True, color: bool = False) -> str:
             secret = _secretish(action)
             lines.extend("      " + _paint_diff(scrub(d, secret), color) for d in action.diff)
     for warning in plan.warnings:
-        lines.append(paint("warning:", "warning", color) + f" {warning}")
+        lines.append(warning if warning.startswith("note: ") else paint("warning:", "warning", color) + f" {warning}")
     lines.append(paint(_summary(plan), "bold", color))
     return "\n".join(lines)
 

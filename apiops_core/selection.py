@@ -64,7 +64,7 @@ def skip_auto_subscriptions(state: State) -> tuple[State, tuple[str, ...], froze
             where = resource.source.path if resource.source else str(resource.key)
             product = str(resource.properties.get("scope")).rstrip("/").rsplit("/", 1)[-1]
             notes.append(
-                f"skipped {where}: subscription {resource.key.name!r} is the one APIM creates for the administrator "
+                f"note: skipped {where}: subscription {resource.key.name!r} is the one APIM creates for the administrator "
                 f"with product {product!r} (no displayName, administrator owner); the target makes its own"
             )
             skipped.add(resource.key)
@@ -141,6 +141,11 @@ class Selection:
     @property
     def active(self) -> bool:
         return bool(self.excludes) or self.filter is not None
+
+    def skips_file(self, path: str) -> bool:
+        """Whether a tree-relative file is left out before it is read (``--exclude`` only: a filter
+        needs every file's content to find what the selected resources depend on)."""
+        return bool(self.excludes) and any(_matches(path, p) for p in self.excludes)
 
     def excluded_path(self, path: str | None) -> bool:
         if not path or not self.excludes:

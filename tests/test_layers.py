@@ -33,7 +33,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("treesource", "artifacts", "info_schema", "config", "normalise", "arm", "auth", "references"),
     # behaviours: the per-kind hooks the engines call (an engine hands them a port; they import no engine)
     ("behaviours",),
-    ("target", "target_refs", "selection", "soap_operations", "extract", "plan", "apply", "render",
+    ("target", "target_refs", "selection", "soap_operations", "refusals", "create_secrets", "extract", "plan",
+     "apply", "render",
      "gitdiff", "deployments", "environments", "lint", "devops"),
     # publish: the publish pipeline as a library (load, connect, plan, refuse), called by the commands;
     # progress: the display of extract's and apply's progress values

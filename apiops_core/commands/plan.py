@@ -133,7 +133,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     from .promotion import Deployer, desired_revision
 
     desired = load_desired(args.artifacts, args.overrides, context.environ, commit=desired_revision(args),
-                           selection=selection_from_args(args))
+                           selection=selection_from_args(args), defer_refusals=True)
     arm = connect(args, context, desired)
     with arm, display(context).reading(f"planning against {arm.service_name}", lambda: arm.stats.requests) as progress:
         plan = make_plan(

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     if args.detailed_exitcode and not args.dry_run:
         raise ConfigError("--detailed-exitcode goes with --dry-run (a publish that applies exits 0 or 1)")
     desired = load_desired(args.artifacts, args.overrides, context.environ, commit=desired_revision(args),
-                           selection=selection_from_args(args))
+                           selection=selection_from_args(args), defer_refusals=True)
     deployer = Deployer.start(args, context, desired)  # --require-live-in: checked before anything is written
     arm = connect(args, context, desired)
     show = display(context)

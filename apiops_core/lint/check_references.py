@@ -21,6 +21,7 @@ __all__ = [
     "version_set_missing",
     "link_end_missing",
     "other_reference_missing",
+    "reference_id_malformed",
 ]
 
 
@@ -114,3 +115,14 @@ def link_end_missing(ctx: LintContext) -> Iterator[Hit]:
             )
 
 
+
+
+def reference_id_malformed(ctx: LintContext) -> Iterator[Hit]:
+    """An id-valued reference (apiVersionSetId, loggerId, pool member, certificate id, scope...) holding
+    a bare name: it passes every offline check, then APIM refuses the put with 400 half way. The
+    reader refuses such a file with its line; this rule catches the values overrides bring."""
+    from ..references import malformed_ids
+
+    for resource in ctx.state:
+        for _where, message in malformed_ids(resource.key.row, resource.body):
+            yield Hit(info_path_of(resource), None, None, str(resource.key), message)

@@ -91,6 +91,8 @@ RULES: tuple[Rule, ...] = (
     Rule("AO305", "version-set-missing", "error", "An API's apiVersionSetId names a version set that is not in the tree", references.version_set_missing, target=True),
     Rule("AO306", "link-end-missing", "error", "A product/tag/gateway link points at a resource that is not in the tree", references.link_end_missing, target=True),
     Rule("AO307", "reference-missing", "error", "Another reference (subscription scope, release apiId) points at nothing", references.other_reference_missing, target=True),
+    Rule("AO308", "reference-id-malformed", "error", "An id-valued reference (apiVersionSetId, loggerId, scope...) holds a bare name instead of /<collection>/<name>",
+         references.reference_id_malformed),
     # 4xx secrets
     Rule("AO401", "plain-named-value-secret", "warning", "A non-secret named value holds a credential", secrets.plain_named_value_secret, basis="practice"),
     Rule("AO402", "inline-policy-secret", "warning", "A policy contains a credential literal (token, key, SAS, password)", secrets.inline_policy_secret, basis="practice"),

@@ -226,6 +226,7 @@ BAD: dict[str, Callable[[], Case]] = {
     "AO305": lambda: _without("version-set", "orders-versions"),
     "AO306": lambda: _without("tag", "shop"),
     "AO307": lambda: _without("product", "starter"),
+    "AO308": lambda: _props("api", ("orders",), apiVersionSetId="6286439d9a310d01468c083c"),
     "AO401": lambda: _props("named-value", ("environment",), value=f"Bearer {JWT}"),
     "AO402": lambda: _policy("{{orders-key}}", "sv=2022-11-02&ss=b&sig=Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eA%3D%3D"),
     "AO403": lambda: _props("named-value", ("orders-key",), keyVault=None),
