@@ -50,6 +50,8 @@ SAME_LAYER: dict[tuple[str, str], str] = {
     ("artifacts", "info_schema"): "reading a tree validates each information file against the models",
     ("artifacts", "normalise"): "the extractor writes exactly the normalised body the reader reads back",
     ("config", "artifacts"): "overrides and filters match artifact paths with artifacts.match_path",
+    ("info_schema", "references"): "an information file naming a bare name where an id belongs is refused "
+                                   "with the reference table's knowledge of id-valued fields",
     ("devops.breaking", "lint.breaking"): "the PR description reuses the breaking-change report",
 }
 
