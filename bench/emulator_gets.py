@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from apiops_core.emulator import Emulator
+from apiops_emulator.apim import Emulator
 
 
 def main() -> None:

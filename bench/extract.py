@@ -11,7 +11,7 @@ policy) it starts an emulator with ``latency_ms`` of delay per request, extracts
 The ratio wall ÷ bound shows how well the client keeps its ``parallelism`` slots busy.
 In-process (the default, as the tests run it) the emulator and the client share one GIL, so on a
 small machine the run is CPU-bound well above the bound; ``--out-of-process`` runs the emulator
-as a child process (``python -m apiops_core.emulator``), which is closer to a real service.
+as a child process (``python -m apiops_emulator``), which is closer to a real service.
 
 Run: ``python bench/extract.py [--apis 50 200] [--operations 8] [--latency-ms 20] [--parallelism 8] [--out-of-process]``.
 """
@@ -36,7 +36,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from apiops_core.arm import ArmClient  # noqa: E402
-from apiops_core.emulator import Emulator  # noqa: E402
+from apiops_emulator.apim import Emulator  # noqa: E402
 from apiops_core.extract import extract  # noqa: E402
 
 
@@ -68,7 +68,7 @@ def _emulator(seed: str, latency_ms: int, out_of_process: bool) -> Iterator[Any]
         ready = Path(folder) / "ready.json"
         root = Path(__file__).resolve().parents[1]
         child = subprocess.Popen(
-            [sys.executable, "-m", "apiops_core.emulator", "--seed", seed, "--latency-ms", str(latency_ms),
+            [sys.executable, "-m", "apiops_emulator", "--seed", seed, "--latency-ms", str(latency_ms),
              "--ready-file", str(ready)],
             cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -17,7 +17,7 @@ from pathlib import Path
 from apiops_core.arm import ArmClient
 from apiops_core.auth import StaticTokenCredential
 from apiops_core.cli import main
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 from apiops_core.extract import extract
 
 

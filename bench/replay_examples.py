@@ -50,9 +50,9 @@ from azure.core.credentials import AccessToken
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.apimanagement import ApiManagementClient
 
-from apiops_core.emulator import Emulator
-from apiops_core.emulator.context import ServiceInfo
-from apiops_core.emulator.errors import ArmError
+from apiops_emulator.apim import Emulator
+from apiops_emulator.apim.context import ServiceInfo
+from apiops_emulator.apim.errors import ArmError
 
 _SERVICE_PREFIX = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}"
 _FIXED = {"subscriptionId", "resourceGroupName", "serviceName", "api-version", "parameters"}

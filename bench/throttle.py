@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from apiops_core.arm import ArmClient  # noqa: E402
 from apiops_core.auth import StaticTokenCredential  # noqa: E402
 from apiops_core.cli import main  # noqa: E402
-from apiops_core.emulator.emulator import Emulator  # noqa: E402
-from apiops_core.emulator.knobs import Throttle  # noqa: E402
+from apiops_emulator.apim.emulator import Emulator  # noqa: E402
+from apiops_emulator.apim.knobs import Throttle  # noqa: E402
 from apiops_core.extract import extract  # noqa: E402
 
 _BUCKETS = {"reads": Throttle.READS, "writes": Throttle.WRITES, "deletes": Throttle.DELETES}

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from apiops_core import kinds
-from apiops_core.emulator import routes
+from apiops_emulator.apim import routes
 
 
 def _shape(template: str) -> str:

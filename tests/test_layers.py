@@ -5,7 +5,9 @@ function-level ones, and ``importlib.import_module("…")`` string literals (an 
 an import of every module its constant prefix names, which is how ``cli`` loads the commands).
 A module may import its own unit (``lint/`` from ``lint/``) or a unit on a lower layer; anything
 on its own layer or above needs a line in ``SAME_LAYER`` with the reason. The graph must also be
-free of cycles, and the emulator imports nothing from the client side.
+free of cycles. The emulators are a package of their own, ``apiops_emulator`` (``http`` below
+``apim/`` and ``devops/``, which do not import each other): it imports nothing from ``apiops_core``,
+and ``apiops_core`` imports it only from the commands that start it (``EMULATOR_STARTERS``).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import pytest
 
 PACKAGE = "apiops_core"
 ROOT = Path(__file__).resolve().parents[1] / PACKAGE
+EMULATOR_PACKAGE = "apiops_emulator"
+EMULATOR_ROOT = Path(__file__).resolve().parents[1] / EMULATOR_PACKAGE
 
 #: docs/ARCHITECTURE.md's layer list, lowest first; a unit is a top-level module or sub-package.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    # the emulator stands apart on the ground floor (client code may start it; it imports nothing back);
     # schemas/ is package data only
-    ("errors", "kinds", "emulator", "schemas"),
+    ("errors", "kinds", "schemas"),
     # agent: the ##vso contract, standard library only; auth registers fresh tokens through it
     ("safe_read", "agent"),
     ("model",),
@@ -58,6 +61,20 @@ SAME_LAYER: dict[tuple[str, str], str] = {
 #: ``from X import _private`` across units, each to be removed (none is accepted for good).
 PRIVATE_IMPORTS: set[tuple[str, str]] = set()
 
+#: apiops_emulator's units, lowest first: the app protocol both emulators speak, then the two
+#: emulators side by side (neither imports the other), then the package and ``python -m``.
+EMULATOR_LAYERS: tuple[tuple[str, ...], ...] = (
+    ("http",),
+    ("apim", "devops"),
+    ("", "__main__"),
+)
+
+#: The only apiops_core modules that may import apiops_emulator, each with its reason.
+EMULATOR_STARTERS: dict[str, str] = {
+    "commands.emulator": "`apiops emulator` hands its arguments to the APIM emulator's command line",
+    "commands.demo": "`apiops demo` runs the whole loop against an in-process APIM emulator",
+}
+
 
 @dataclass(frozen=True)
 class Import:
@@ -82,13 +99,16 @@ def module_names(root: Path, package: str) -> dict[str, Path]:
     return found
 
 
-def read_imports(root: Path, package: str = PACKAGE) -> list[Import]:
-    """The package-internal imports of every module under ``root``."""
+def read_imports(root: Path, package: str = PACKAGE, foreign: str | None = None) -> list[Import]:
+    """The package-internal imports of every module under ``root``; with ``foreign``, its imports
+    of that other package instead (``target`` is then the full dotted name)."""
     modules = module_names(root, package)
     imports: list[Import] = []
 
     def resolve(full: str) -> str | None:
         """The module ``full`` names, or the nearest enclosing one (``pkg.mod.attr`` → ``pkg.mod``)."""
+        if foreign is not None:
+            return full if full == foreign or full.startswith(foreign + ".") else None
         if full != package and not full.startswith(package + "."):
             return None
         name = _relative(full, package)
@@ -138,30 +158,33 @@ def unit_of(module: str) -> str:
     return module.split(".")[0]
 
 
-def layer_of(unit: str) -> int:
-    for index, layer in enumerate(LAYERS):
+def layer_of(unit: str, layers: tuple[tuple[str, ...], ...] = LAYERS) -> int:
+    for index, layer in enumerate(layers):
         if unit in layer:
             return index
     raise KeyError(unit)
 
 
-def direction_problems(imports: list[Import], allowed: dict[tuple[str, str], str]) -> list[str]:
+def direction_problems(imports: list[Import], allowed: dict[tuple[str, str], str],
+                       layers: tuple[tuple[str, ...], ...] = LAYERS, package: str = PACKAGE) -> list[str]:
     """Imports that do not go to a lower layer (or stay inside their own unit) and are not allowed."""
     problems = []
     for item in imports:
         source_unit, target_unit = unit_of(item.source), unit_of(item.target)
         if source_unit == target_unit and item.source:
             continue
-        if layer_of(target_unit) < layer_of(source_unit) or (item.source, item.target) in allowed:
+        source_layer, target_layer = layer_of(source_unit, layers), layer_of(target_unit, layers)
+        if target_layer < source_layer or (item.source, item.target) in allowed:
             continue
-        problems.append(f"{item.source or PACKAGE} (line {item.line}) imports {item.target} "
-                        f"(layer {layer_of(target_unit)} is not below {layer_of(source_unit)})")
+        problems.append(f"{item.source or package} (line {item.line}) imports {item.target or package} "
+                        f"(layer {target_layer} is not below {source_layer})")
     return problems
 
 
-def emulator_problems(imports: list[Import]) -> list[str]:
-    return [f"{item.source} (line {item.line}) imports {item.target or PACKAGE}"
-            for item in imports if unit_of(item.source) == "emulator" and unit_of(item.target) != "emulator"]
+def foreign_problems(imports: list[Import], allowed_sources: set[str] | dict[str, str], package: str) -> list[str]:
+    """Imports of another package (``read_imports(..., foreign=...)``) from modules not allowed to."""
+    return [f"{item.source or package} (line {item.line}) imports {item.target}"
+            for item in imports if item.source not in allowed_sources]
 
 
 def cycles(imports: list[Import]) -> list[list[str]]:
@@ -200,6 +223,7 @@ def private_problems(imports: list[Import], allowed: set[tuple[str, str]]) -> li
 
 # ------------------------------------------------------------------------------------------ tests
 IMPORTS = read_imports(ROOT)
+EMULATOR_IMPORTS = read_imports(EMULATOR_ROOT, EMULATOR_PACKAGE)
 
 
 def test_every_unit_has_a_layer() -> None:
@@ -214,7 +238,27 @@ def test_imports_flow_one_way() -> None:
 
 
 def test_the_emulator_imports_nothing_from_the_client_side() -> None:
-    assert emulator_problems(IMPORTS) == []
+    assert foreign_problems(read_imports(EMULATOR_ROOT, EMULATOR_PACKAGE, foreign=PACKAGE), set(),
+                            EMULATOR_PACKAGE) == []
+
+
+def test_only_the_commands_that_start_it_import_the_emulator() -> None:
+    starters = read_imports(ROOT, PACKAGE, foreign=EMULATOR_PACKAGE)
+    assert foreign_problems(starters, EMULATOR_STARTERS, PACKAGE) == []
+    assert set(EMULATOR_STARTERS) - {item.source for item in starters} == set(), \
+        "remove the EMULATOR_STARTERS lines nothing needs any more"
+
+
+def test_every_emulator_unit_has_a_layer() -> None:
+    units = {unit_of(name) for name in module_names(EMULATOR_ROOT, EMULATOR_PACKAGE)}
+    placed = {unit for layer in EMULATOR_LAYERS for unit in layer}
+    assert units - placed == set(), "add the new module to EMULATOR_LAYERS (and to docs/ARCHITECTURE.md)"
+    assert placed - units == set(), "EMULATOR_LAYERS names a module that no longer exists"
+
+
+def test_the_apim_and_devops_emulators_share_only_http() -> None:
+    assert direction_problems(EMULATOR_IMPORTS, {}, EMULATOR_LAYERS, EMULATOR_PACKAGE) == []
+    assert cycles(EMULATOR_IMPORTS) == []
 
 
 def test_no_import_cycles() -> None:
@@ -234,24 +278,31 @@ def test_every_allowed_exception_is_still_needed() -> None:
 
 @pytest.fixture
 def wrong_tree(tmp_path: Path) -> Path:
-    """A small package with the mistakes the checks exist for."""
+    """A small package (and an emulator package beside it) with the mistakes the checks exist for."""
     root = tmp_path / PACKAGE
     (root / "commands").mkdir(parents=True)
-    (root / "emulator").mkdir()
+    emulator = tmp_path / EMULATOR_PACKAGE
+    (emulator / "apim").mkdir(parents=True)
+    (emulator / "devops").mkdir()
     files = {
-        "__init__.py": "",
-        "errors.py": "",
-        "model.py": "from .cli import main\n",  # upwards
-        "plan.py": "",
-        "apply.py": "from . import plan\nfrom .model import _hidden\n",  # sideways, private
-        "cli.py": "import importlib\nimportlib.import_module(f'apiops_core.commands.{name}')\n",
-        "commands/__init__.py": "",
-        "commands/plan.py": "from ..cli import Context\n",  # the loop the graph cannot see without the f-string
-        "emulator/__init__.py": "",
-        "emulator/store.py": "from apiops_core.errors import ApiOpsError\n",
+        f"{PACKAGE}/__init__.py": "",
+        f"{PACKAGE}/errors.py": "",
+        f"{PACKAGE}/model.py": "from .cli import main\n",  # upwards
+        f"{PACKAGE}/plan.py": "from apiops_emulator.apim import Emulator\n",  # not a command that starts it
+        f"{PACKAGE}/apply.py": "from . import plan\nfrom .model import _hidden\n",  # sideways, private
+        f"{PACKAGE}/cli.py": "import importlib\nimportlib.import_module(f'apiops_core.commands.{name}')\n",
+        f"{PACKAGE}/commands/__init__.py": "",
+        f"{PACKAGE}/commands/plan.py": "from ..cli import Context\n",  # the loop the graph cannot see without the f-string
+        f"{PACKAGE}/commands/emulator.py": "import apiops_emulator.apim.cli\n",  # allowed
+        f"{EMULATOR_PACKAGE}/__init__.py": "",
+        f"{EMULATOR_PACKAGE}/http.py": "",
+        f"{EMULATOR_PACKAGE}/apim/__init__.py": "",
+        f"{EMULATOR_PACKAGE}/apim/store.py": "from ..http import Request\nfrom apiops_core.errors import ApiOpsError\n",
+        f"{EMULATOR_PACKAGE}/devops/__init__.py": "",
+        f"{EMULATOR_PACKAGE}/devops/app.py": "from ..apim.store import Store\n",  # one emulator on the other
     }
     for name, text in files.items():
-        (root / name).write_text(text, encoding="utf-8")
+        (tmp_path / name).write_text(text, encoding="utf-8")
     return root
 
 
@@ -259,12 +310,24 @@ def test_the_checks_see_wrong_imports(wrong_tree: Path) -> None:
     imports = read_imports(wrong_tree)
     assert {(i.source, i.target) for i in imports} == {
         ("model", "cli"), ("apply", "plan"), ("apply", "model"), ("cli", "commands.plan"),
-        ("commands.plan", "cli"), ("emulator.store", "errors"),
+        ("cli", "commands.emulator"), ("commands.plan", "cli"),
     }
     problems = direction_problems(imports, {})
     assert any(p.startswith("model (line 1) imports cli") for p in problems)
     assert any(p.startswith("apply (line 1) imports plan") for p in problems)
     assert any(p.startswith("commands.plan (line 1) imports cli") for p in problems)
-    assert emulator_problems(imports) == ["emulator.store (line 1) imports errors"]
     assert private_problems(imports, set()) == ["apply (line 2) imports model._hidden"]
     assert ["cli", "commands.plan", "cli"] in cycles(imports)
+
+    starters = read_imports(wrong_tree, PACKAGE, foreign=EMULATOR_PACKAGE)
+    assert {(i.source, i.target) for i in starters} == {
+        ("plan", "apiops_emulator.apim"), ("commands.emulator", "apiops_emulator.apim.cli")}
+    assert foreign_problems(starters, EMULATOR_STARTERS, PACKAGE) == ["plan (line 1) imports apiops_emulator.apim"]
+
+    emulator_root = wrong_tree.parent / EMULATOR_PACKAGE
+    client = read_imports(emulator_root, EMULATOR_PACKAGE, foreign=PACKAGE)
+    assert foreign_problems(client, set(), EMULATOR_PACKAGE) == ["apim.store (line 2) imports apiops_core.errors"]
+    inside = read_imports(emulator_root, EMULATOR_PACKAGE)
+    assert {(i.source, i.target) for i in inside} == {("apim.store", "http"), ("devops.app", "apim.store")}
+    assert direction_problems(inside, {}, EMULATOR_LAYERS, EMULATOR_PACKAGE) == [
+        "devops.app (line 1) imports apim.store (layer 1 is not below 1)"]

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, context: "Context") -> int:
     from ..apply import apply_plan
     from ..arm import ArmClient
     from ..auth import StaticTokenCredential
-    from ..emulator.emulator import Emulator
+    from apiops_emulator.apim.emulator import Emulator
     from ..extract import extract
     from ..progress import Display
     from ..render import plan_text

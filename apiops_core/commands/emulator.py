@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_raw(argv: Sequence[str]) -> int:
-    from ..emulator.cli import main as emulator_main
+    from apiops_emulator.apim.cli import main as emulator_main
 
     return int(emulator_main(list(argv)) or 0)
 

@@ -10,7 +10,7 @@ import pytest
 
 from apiops_core.artifacts import key_for_path, load_tree, match_path, read_tree
 from apiops_core.cli import main
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 from apiops_core.errors import ArtifactError
 from apiops_core.model import ResourceKey
 from apiops_core.treesource import DirectorySource

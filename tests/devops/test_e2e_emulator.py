@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from apiops_core.cli import main
-from apiops_core.emulator.devops_app import DevOpsApp
-from apiops_core.emulator.devops_server import AppServer
+from apiops_emulator.devops.app import DevOpsApp
+from apiops_emulator.devops.server import AppServer
 
 SPEC_V1 = "openapi: 3.0.1\ninfo: {title: echo, version: '1'}\npaths:\n  /items:\n    get: {responses: {'200': {description: ok}}}\n"
 SPEC_V2 = SPEC_V1 + "    post: {responses: {'201': {description: created}}}\n  /items/{id}:\n    delete: {responses: {'204': {description: gone}}}\n"
@@ -100,7 +100,7 @@ def test_first_run_rerun_and_no_change(served, tmp_path):
 
 
 def test_https_with_ca_bundle_and_bad_token(tmp_path):
-    from apiops_core.emulator.certs import generate
+    from apiops_emulator.apim.certs import generate
 
     certs = generate(str(tmp_path / "certs"))
     app = DevOpsApp("org", tokens={"good"})

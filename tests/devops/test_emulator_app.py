@@ -8,8 +8,8 @@ from azure.devops.v7_1.git.git_client import GitClient
 from azure.devops.v7_1.git.models import GitPullRequest, GitVersionDescriptor
 from msrest.authentication import BasicAuthentication
 
-from apiops_core.emulator.devops_app import DevOpsApp, git_blob_id
-from apiops_core.emulator.devops_server import AppServer
+from apiops_emulator.devops.app import DevOpsApp, git_blob_id
+from apiops_emulator.devops.server import AppServer
 
 
 @pytest.fixture()

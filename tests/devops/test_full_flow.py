@@ -7,14 +7,14 @@ import json
 import pytest
 
 from apiops_core.cli import main
-from apiops_core.emulator.devops_app import DevOpsApp
+from apiops_emulator.devops.app import DevOpsApp
 
 pytest.importorskip("apiops_core.commands.extract")
 
 
 @pytest.mark.slow
 def test_extract_then_pull_request(tmp_path):
-    from apiops_core.emulator.emulator import Emulator
+    from apiops_emulator.apim.emulator import Emulator
 
     devops = DevOpsApp("org")
     devops.add_repository("Proj", "apim", {"README.md": "# config\n", "artifacts/apis/ghost/apiInformation.json": "{}"})

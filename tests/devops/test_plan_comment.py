@@ -12,8 +12,8 @@ from apiops_core.devops.connection import DevOpsTarget
 from apiops_core.devops.plan_comment import (PullRequestRef, find_plan_thread, marker, not_a_pull_request_reason,
                                              post_plan_comment, pull_request_from_environment, render_comment,
                                              run_summary_url)
-from apiops_core.emulator.devops_app import DevOpsApp
-from apiops_core.emulator.devops_server import AppServer
+from apiops_emulator.devops.app import DevOpsApp
+from apiops_emulator.devops.server import AppServer
 from apiops_core.errors import DevOpsError
 
 PLAN_MD = "## API Management plan\n\nPlan: 1 to create, 0 to update, 0 to delete.\n\n- `+` **tag** `beta` — create\n"

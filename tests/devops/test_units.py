@@ -10,8 +10,8 @@ from msrest.authentication import BasicAuthentication
 from apiops_core.devops import (Change, PullRequestOptions, RepoApi, batch_changes, classify, connect_git, describe,
                                 encode_content, resolve_target, summarise, sync_pull_request)
 from apiops_core.devops.treediff import diff_tree
-from apiops_core.emulator.devops_app import DevOpsApp
-from apiops_core.emulator.devops_server import AppServer
+from apiops_emulator.devops.app import DevOpsApp
+from apiops_emulator.devops.server import AppServer
 
 
 def test_paths_map_to_kinds_including_workspaces():

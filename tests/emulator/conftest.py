@@ -13,7 +13,7 @@ import requests
 from azure.core.credentials import AccessToken
 from azure.mgmt.apimanagement import ApiManagementClient
 
-from apiops_core.emulator import Emulator, plugins
+from apiops_emulator.apim import Emulator, plugins
 
 
 class StaticToken:

@@ -11,7 +11,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.apimanagement import models as m
 
-from apiops_core.emulator import Emulator
+from apiops_emulator.apim import Emulator
 
 from .conftest import session
 

@@ -8,7 +8,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.apimanagement import models as m
 
-from apiops_core.emulator import Emulator, plugins
+from apiops_emulator.apim import Emulator, plugins
 
 from .conftest import make_client, session
 
@@ -153,7 +153,7 @@ def test_literals_are_kept_when_asked_and_dangling_references_pass_when_lenient(
 
 
 def test_cli_flag_turns_the_faithful_default_off():
-    from apiops_core.emulator.cli import build_parser
+    from apiops_emulator.apim.cli import build_parser
     assert build_parser().parse_args([]).literal_logger_credentials is False
     assert build_parser().parse_args(["--literal-logger-credentials"]).literal_logger_credentials is True
 

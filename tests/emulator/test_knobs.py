@@ -13,7 +13,7 @@ import pytest
 import requests
 from azure.mgmt.apimanagement import models as m
 
-from apiops_core.emulator import Emulator
+from apiops_emulator.apim import Emulator
 
 from .conftest import make_client, session
 
@@ -161,7 +161,7 @@ def test_parallel_writes_do_not_corrupt_state():
 @pytest.mark.slow
 def test_cli_ready_file_and_print_env(tmp_path):
     ready = tmp_path / "ready.json"
-    process = subprocess.Popen([sys.executable, "-m", "apiops_core.emulator", "--ready-file", str(ready),
+    process = subprocess.Popen([sys.executable, "-m", "apiops_emulator", "--ready-file", str(ready),
                                 "--print-env", "--seed", "demo"], stdout=subprocess.PIPE, text=True,
                                cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     try:

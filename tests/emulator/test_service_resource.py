@@ -6,7 +6,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.apimanagement import models as m
 
-from apiops_core.emulator import Emulator
+from apiops_emulator.apim import Emulator
 
 from .conftest import make_client, session
 

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from apiops_core.emulator.seed import demo_requests, generated_requests
-from apiops_core.emulator.spec_import import import_definition
+from apiops_emulator.apim.seed import demo_requests, generated_requests
+from apiops_emulator.apim.spec_import import import_definition
 
 # collection chain (ids replaced by '*') -> required body properties (2024-05-01 definitions.json facts)
 KNOWN: dict[str, tuple[str, ...] | None] = {

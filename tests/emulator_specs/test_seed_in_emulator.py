@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-emulator_module = pytest.importorskip("apiops_core.emulator.emulator")
+emulator_module = pytest.importorskip("apiops_emulator.apim.emulator")
 
 
 def _names(emu, path: str) -> list[str]:

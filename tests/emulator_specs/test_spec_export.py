@@ -6,8 +6,8 @@ import json
 import pytest
 from ruamel.yaml import YAML
 
-from apiops_core.emulator.spec_export import export_definition
-from apiops_core.emulator.spec_import import DefinitionError, ImportedApi, import_definition
+from apiops_emulator.apim.spec_export import export_definition
+from apiops_emulator.apim.spec_import import DefinitionError, ImportedApi, import_definition
 
 SERVER = "https://contoso.azure-api.net"
 IMPORT_FORMAT = {"openapi": "openapi", "openapi+json": "openapi+json", "swagger": "swagger-json",

@@ -6,7 +6,7 @@ import json
 import pytest
 from ruamel.yaml import YAML
 
-from apiops_core.emulator.spec_import import DefinitionError, ImportedApi, import_definition
+from apiops_emulator.apim.spec_import import DefinitionError, ImportedApi, import_definition
 
 
 def _ops(result: ImportedApi) -> dict[str, dict]:

@@ -12,7 +12,7 @@ from extract_helpers import TokenCredential
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Any]:
-    from apiops_core.emulator import Emulator
+    from apiops_emulator.apim import Emulator
 
     with Emulator(seed="demo") as emu:
         yield emu

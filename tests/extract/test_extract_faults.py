@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from apiops_core.arm import ArmClient
-from apiops_core.emulator import Emulator
+from apiops_emulator.apim import Emulator
 from apiops_core.extract import extract
 from extract_helpers import TokenCredential
 

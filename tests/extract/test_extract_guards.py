@@ -13,7 +13,7 @@ import pytest
 
 from apiops_core.artifacts import WriteResult
 from apiops_core.cli import main
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 from apiops_core.errors import ArmError, ConfigError, GuardError
 from apiops_core.extract import read_instance
 from apiops_core.kinds import KINDS

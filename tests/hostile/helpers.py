@@ -9,7 +9,7 @@ from typing import Any
 from apiops_core.arm import ArmClient
 from apiops_core.auth import StaticTokenCredential
 from apiops_core.cli import main
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 
 POLICY = (
     "<policies><inbound><base /></inbound><backend><base /></backend>"

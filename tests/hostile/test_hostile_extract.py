@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from apiops_core.artifacts import write_tree
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 from apiops_core.model import Resource, ResourceKey, State
 
 from .helpers import files_text, load, make_arm, run_cli, writes

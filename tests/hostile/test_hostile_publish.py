@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 
 from .helpers import POLICY, good_tree, run_cli, writes
 

@@ -25,8 +25,8 @@ pytest.importorskip("apiops_core.commands.pr")
 pytest.importorskip("apiops_core.commands.apply")
 
 from apiops_core.cli import main as apiops  # noqa: E402
-from apiops_core.emulator.devops_app import DevOpsApp  # noqa: E402
-from apiops_core.emulator.emulator import Emulator  # noqa: E402
+from apiops_emulator.devops.app import DevOpsApp  # noqa: E402
+from apiops_emulator.apim.emulator import Emulator  # noqa: E402
 
 PROJECT, REPOSITORY = "Proj", "apim"
 SECRET = "Pr0d-Conference-Key;with%odd]chars"

@@ -16,7 +16,7 @@ from typing import Callable
 
 import pytest
 
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 from apiops_core.model import Resource, ResourceKey, State
 from apiops_core.plan import REPUT_AFTER_IMPORT, plan_against_instance, plan_since, spec_signature
 

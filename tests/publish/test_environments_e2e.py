@@ -13,8 +13,8 @@ import pytest
 
 from apiops_core.cli import main
 from apiops_core.deployments import TAG_LIVE, Deployment, read_records
-from apiops_core.emulator.context import ServiceInfo
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.context import ServiceInfo
+from apiops_emulator.apim.emulator import Emulator
 
 from .conftest import make_arm, writes
 

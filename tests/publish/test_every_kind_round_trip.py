@@ -21,7 +21,7 @@ import datetime
 import json
 from pathlib import Path
 
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 
 from .conftest import extract_to, run_cli, tree_files, writes
 

@@ -1,6 +1,6 @@
 """A publish KILLED half way (SIGKILL, no clean-up) converges when re-run, losing nothing.
 
-Everything runs out of process: the emulator (``python -m apiops_core.emulator``) and each publish
+Everything runs out of process: the emulator (``python -m apiops_emulator``) and each publish
 (``python -m apiops_core.cli publish``). Every wait is bounded; processes are killed in ``finally``.
 """
 
@@ -107,7 +107,7 @@ def test_a_publish_killed_half_way_converges_when_run_again(demo_tree: Path, tmp
     publish: subprocess.Popen | None = None
     try:
         emulator = subprocess.Popen(
-            [sys.executable, "-m", "apiops_core.emulator", "--seed", "demo-secrets", "--latency-ms", "60",
+            [sys.executable, "-m", "apiops_emulator", "--seed", "demo-secrets", "--latency-ms", "60",
              "--ready-file", str(ready)],
             cwd=str(ROOT), env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=(tmp_path / "emulator.log").open("wb"),

@@ -22,7 +22,7 @@ import pytest
 
 from apiops_core.apply import apply_plan
 from apiops_core.commands.plan import load_desired, make_plan
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 from apiops_core.model import Plan
 
 from .conftest import extract_to, make_arm, run_cli

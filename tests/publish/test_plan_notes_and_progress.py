@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 
 from .conftest import make_arm, run_cli, writes
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 
 from .conftest import extract_to, run_cli, tree_files, writes
 

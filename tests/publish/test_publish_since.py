@@ -11,7 +11,7 @@ import pytest
 
 from apiops_core.apply import apply_plan
 from apiops_core.artifacts import load_tree
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 from apiops_core.model import State
 from apiops_core.plan import plan_against_instance
 from apiops_core.treesource import DirectorySource

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 from apiops_core.model import ResourceKey, State
 from apiops_core.plan import plan_against_instance, plan_since
 

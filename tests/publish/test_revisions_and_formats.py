@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 from apiops_core.extract import extract
 
 from .conftest import extract_to, make_arm, run_cli, tree_files, writes

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 from apiops_core.model import Plan
 
 from .conftest import run_cli, writes

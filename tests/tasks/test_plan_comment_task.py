@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from apiops_core.emulator.devops_app import DevOpsApp
-from apiops_core.emulator.devops_server import AppServer
+from apiops_emulator.devops.app import DevOpsApp
+from apiops_emulator.devops.server import AppServer
 from apiops_core.tasks import create_artifacts, creator, terminator
 
 from .agent_sim import parse, task_environment
 
-emulator_module = pytest.importorskip("apiops_core.emulator")
+emulator_module = pytest.importorskip("apiops_emulator.apim")
 
 ROOT = Path(__file__).resolve().parents[2]
 CONNECTION = "7c0ffee0-1234-4abc-8def-0123456789ab"
@@ -88,7 +88,7 @@ def pr_variables(url: str, repo_id: str, pr_id: int, build: str = "20261203.1") 
 
 
 def open_pr(app: DevOpsApp, repo_id: str) -> int:
-    from apiops_core.emulator.http import Request
+    from apiops_emulator.http import Request
 
     request = Request("POST", f"/devops/org/Proj/_apis/git/repositories/{repo_id}/pullRequests", "api-version=7.1",
                       {"authorization": "Bearer x", "content-type": "application/json"},

@@ -15,7 +15,7 @@ import pytest
 
 from .agent_sim import TaskRun, run_task, task_environment
 
-emulator_module = pytest.importorskip("apiops_core.emulator")
+emulator_module = pytest.importorskip("apiops_emulator.apim")
 pytest.importorskip("apiops_core.commands.extract")
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 
@@ -191,7 +191,7 @@ def test_a_missing_token_variable_fails_with_file_and_line(staged_tasks, emulato
 @pytest.mark.slow
 def test_create_template_branch_opens_a_pull_request(staged_tasks, workspace, tmp_path):
     """Extract, then commit the tree to Azure Repos (the emulator's DevOps app) with System.AccessToken."""
-    devops_module = pytest.importorskip("apiops_core.emulator.devops_app")
+    devops_module = pytest.importorskip("apiops_emulator.devops.app")
     pytest.importorskip("apiops_core.commands.pr")
     devops = devops_module.DevOpsApp("org", tokens={"system-access-token-e2e"})
     devops.add_repository("Proj", "apim", {"README.md": "# APIM configuration\n"})

@@ -3,6 +3,7 @@ tfx-cli, unzip it and check that the identity, the versions and the links reache
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import zipfile
@@ -68,6 +69,12 @@ def test_every_task_carries_the_version_and_identity_and_validates(vsix, build_s
             assert list(SCHEMA.iter_errors(task)) == []
             entry = json.loads(archive.read(folder + "entry.json"))
             assert entry == {"module": module, "extension": {"publisher": "contoso", "id": "apiops-tasks", "version": "1.2.3"}}
+        wheel_name = next(n for n in sorted(names) if n.startswith("tasks/") and n.endswith(".whl"))
+        with zipfile.ZipFile(io.BytesIO(archive.read(wheel_name))) as wheel:
+            packed = set(wheel.namelist())
+    # the tasks run apiops_core; the same install's `apiops emulator` and `apiops demo` start apiops_emulator
+    assert {"apiops_core/tasks/bootstrap.py", "apiops_core/schemas/models-2024-05-01.json", "apiops_emulator/__main__.py",
+            "apiops_emulator/http.py", "apiops_emulator/apim/emulator.py", "apiops_emulator/devops/app.py"} <= packed
     assert vsix.stat().st_size < 10 * 1024 * 1024
 
 

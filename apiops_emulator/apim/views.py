@@ -13,7 +13,7 @@ from typing import Any
 from .context import Ctx, ref_name
 from .crud import check_parents
 from .errors import ArmError, not_found
-from .http import Response
+from ..http import Response
 from .locate import split_revision
 from .paging import page
 from .routes import route_index

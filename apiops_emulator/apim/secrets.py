@@ -9,7 +9,7 @@ from typing import Any
 from .behavior import Behavior
 from .context import Ctx, now_iso
 from .errors import validation_error
-from .http import Response
+from ..http import Response
 from .store import Entity
 
 

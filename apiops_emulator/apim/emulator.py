@@ -17,7 +17,7 @@ from .arm_app import ArmApp
 from .blobs import PREFIX as BLOB_PREFIX, BlobStore
 from .certs import generate
 from .context import Env, ServiceInfo
-from .http import App, Response
+from ..http import App, Response
 from .internal_app import InternalApp
 from .knobs import FaultInjector, Stats, Throttle
 from .locate import Locator, RevisionIndex

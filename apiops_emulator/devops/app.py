@@ -14,8 +14,8 @@ parents and message, so a client that compares object ids against local files se
 would see on Azure DevOps.
 
 Mount it with the APIM emulator's server (it implements ``matches``/``handle`` from
-``emulator.http``) under a prefix such as ``/devops``; the organisation URL is then
-``https://host:port/devops/<org>``. ``devops_server.AppServer`` runs it standalone.
+``apiops_emulator.http``) under a prefix such as ``/devops``; the organisation URL is then
+``https://host:port/devops/<org>``. ``server.AppServer`` runs it standalone.
 
 Knobs for tests: ``tokens`` (accepted secrets; ``None`` accepts any credential), ``denied``
 (permission names refused with TF401027: ``GenericContribute``, ``CreateBranch``,
@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qs, quote, unquote
 
-from .http import Request, Response
+from ..http import Request, Response
 
 __all__ = ["DevOpsApp", "git_blob_id", "ZERO_ID", "LOCATIONS", "GIT_AREA_ID"]
 

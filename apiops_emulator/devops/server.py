@@ -1,4 +1,4 @@
-"""A small loopback HTTP(S) server for ``emulator.http`` apps, used to run the Azure DevOps app alone.
+"""A small loopback HTTP(S) server for ``apiops_emulator.http`` apps, used to run the Azure DevOps app alone.
 
 Why a separate server: the APIM emulator's server mounts apps by path prefix; until (and besides)
 that, tests and demos need the DevOps app on its own port. It speaks the same ``App`` protocol
@@ -12,7 +12,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Sequence
 
-from .http import App, Request, Response
+from ..http import App, Request, Response
 
 __all__ = ["AppServer"]
 
@@ -57,7 +57,7 @@ def _handler_for(apps: Sequence[App], scheme: str) -> type[BaseHTTPRequestHandle
 class AppServer:
     """Serve apps on ``host:port`` (port 0: a free one) in a background thread; a context manager.
 
-    ``certfile``/``keyfile`` switch to HTTPS (e.g. ``emulator.certs.generate``'s chain and key).
+    ``certfile``/``keyfile`` switch to HTTPS (e.g. ``apiops_emulator.apim.certs.generate``'s chain and key).
     ``url`` is ``scheme://host:port`` once started.
     """
 

@@ -19,7 +19,7 @@ from typing import Any
 from .behavior import Behavior
 from .context import Ctx, now_iso
 from .errors import ArmError, not_found, validation_error
-from .http import Response
+from ..http import Response
 from .store import Entity
 
 # kind -> properties that are write-only (spec: "will not be returned on GET; use listSecrets").

@@ -13,7 +13,7 @@ from .behavior import Behavior
 from .context import Ctx, ref_name
 from .defaults import apply_defaults
 from .errors import ArmError, bad_request
-from .http import Response
+from ..http import Response
 from .locate import split_revision
 from .references import remove_references
 from .store import Entity

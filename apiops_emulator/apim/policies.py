@@ -19,7 +19,7 @@ from .behavior import Behavior
 from .blobs import PREFIX as BLOB_PREFIX
 from .context import Ctx
 from .errors import bad_request, validation_error
-from .http import Response
+from ..http import Response
 from .integrity import check_policy_document, policies_including, reference_body, refuse_fragment_in_use
 from .paging import page
 from .policy_xml import convert

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode
 
 from .errors import bad_request
-from .http import Request
+from ..http import Request
 from .odata import compile_filter, order_items
 
 DEFAULT_PAGE_SIZE = 10

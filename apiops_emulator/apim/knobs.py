@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import error_body
-from .http import Response
+from ..http import Response
 
 METHODS = ("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE")
 

@@ -1,4 +1,4 @@
-"""``python -m apiops_core.emulator``."""
+"""``python -m apiops_emulator.apim`` (also ``python -m apiops_emulator``)."""
 from __future__ import annotations
 
 import sys

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .blobs import BlobStore
-from .http import Request
+from ..http import Request
 from .locate import Locator, RevisionIndex, Target
 from .routes import Route
 from .store import Entity, Store

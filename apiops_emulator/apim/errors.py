@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .http import Response
+from ..http import Response
 
 
 class ArmError(Exception):

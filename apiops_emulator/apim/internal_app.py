@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .blobs import PREFIX as BLOB_PREFIX, BlobStore
 from .errors import error_body
-from .http import Request, Response
+from ..http import Request, Response
 from .knobs import Stats
 
 

@@ -10,7 +10,7 @@ from .behavior import Behavior
 from .conflicts import check_conflicts
 from .context import Ctx
 from .errors import ArmError, bad_request, not_found
-from .http import Response
+from ..http import Response
 from .paging import page
 from .store import Entity
 from .validation import check_required

@@ -12,7 +12,7 @@ from typing import Any
 
 from .context import Ctx, full_ref
 from .defaults import apply_defaults
-from .http import Response
+from ..http import Response
 from .integrity import check_body_references
 from .store import Entity
 

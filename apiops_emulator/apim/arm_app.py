@@ -15,7 +15,7 @@ from urllib.parse import quote
 from .context import Ctx, Env
 from .errors import ArmError, error_body
 from .handlers import build_handlers
-from .http import Request, Response
+from ..http import Request, Response
 from .knobs import FaultInjector, Stats, Throttle
 from .locate import Target
 from .service import (

@@ -9,7 +9,7 @@ from .context import Ctx
 from .crud import EntityHandler
 from .directory import (CertificateBehavior, IdentityProviderBehavior, PortalSettingBehavior, SecretHolderBehavior,
                         TagDescriptionBehavior, UserBehavior, WikiBehavior)
-from .http import Response
+from ..http import Response
 from .loggers import LoggerBehavior
 from .policies import PolicyBehavior, PolicyFragmentBehavior
 from .products import BackendBehavior, GatewayBehavior, GroupBehavior, OperationBehavior, ProductBehavior

@@ -10,7 +10,7 @@ from typing import Any
 from .context import ServiceInfo
 from .directory import PORTAL_SETTINGS
 from .errors import ArmError
-from .http import Request, Response
+from ..http import Request, Response
 from .products import BUILTIN_GROUPS
 from .store import Entity, Store
 

@@ -24,7 +24,7 @@ from .behavior import Behavior
 from .blobs import PREFIX as BLOB_PREFIX, fetch_loopback
 from .context import Ctx, now_iso, ref_name, relative_ref
 from .errors import ArmError, bad_request, validation_error
-from .http import Response
+from ..http import Response
 from .locate import split_revision
 from .references import remove_references
 from .store import Entity, delete_collection
