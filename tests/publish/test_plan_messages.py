@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 from apiops_core.extract import read_instance
 
 from .conftest import make_arm, run_cli

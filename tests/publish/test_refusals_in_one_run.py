@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 
 from .conftest import run_cli, writes
 
