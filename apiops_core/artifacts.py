@@ -360,7 +360,6 @@ CLI_REDACTION_MARKER = "*** REDACTED ***"
 _CLI_UNSUPPORTED: tuple[tuple[str, str], ...] = (
     ("apis/{0}/wiki.md", "an API wiki"),
     ("products/{0}/wiki.md", "a product wiki"),
-    ("apis/{0}/tagDescriptions/{1}/tagDescriptionInformation.json", "an API tag description"),
     ("apis/{0}/resolvers/{1}/resolverInformation.json", "a GraphQL resolver"),
     ("apis/{0}/resolvers/{1}/policy.xml", "a GraphQL resolver policy"),
     ("policyRestrictions/{0}/policyRestrictionInformation.json", "a policy restriction"),

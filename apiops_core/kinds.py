@@ -408,6 +408,18 @@ KINDS: tuple[Kind, ...] = (
         behaviour="api-release",
     ),
     Kind(
+        name="api-tag-description",
+        arm_path="apis/{0}/tagDescriptions/{1}",
+        parent="api",
+        info_path="apis/{0}/tag descriptions/{1}/tagDescriptionInformation.json",
+        cli_info_paths=("apis/{0}/tagDescriptions/{1}/tagDescriptionInformation.json",),
+        config_key="tagDescriptions",
+        references=(Reference("properties.tagId", ("tag",)),),
+        # the service copies the tag's displayName in: the tag's fact, never this file's
+        read_only_fields=("provisioningState", "displayName"),
+        in_workspace=False,  # the 2024-05-01 spec has no workspace tag descriptions
+    ),
+    Kind(
         name="tag-api",
         arm_path="apis/{1}/tags/{0}",
         workspace_arm_path="tags/{0}/apiLinks/{1}",

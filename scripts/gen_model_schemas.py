@@ -39,6 +39,7 @@ KIND_MODELS: dict[str, tuple[str, ...]] = {
     "api-operation": ("OperationContract",),
     "api-schema": ("SchemaContract",),
     "api-release": ("ApiReleaseContract",),
+    "api-tag-description": ("TagDescriptionContract", "TagDescriptionCreateParameters"),
     "subscription": ("SubscriptionContract", "SubscriptionCreateParameters"),
     "tag-api": ("TagApiLinkContract",),
     "tag-product": ("TagProductLinkContract",),

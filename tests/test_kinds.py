@@ -19,7 +19,8 @@ def test_levels_spell_out_the_dependency_order() -> None:
         ("logger", "api", "tag-product", "product-group", "product-wiki"),
         (
             "diagnostic", "policy-fragment", "api-specification", "api-schema", "api-diagnostic",
-            "api-release", "tag-api", "product-api", "gateway-api", "subscription", "api-wiki",
+            "api-release", "api-tag-description", "tag-api", "product-api", "gateway-api", "subscription",
+            "api-wiki",
         ),
         ("service-policy", "api-policy", "api-operation", "product-policy", "api-resolver"),
         ("api-operation-policy", "api-resolver-policy"),
@@ -33,6 +34,8 @@ def test_apis_come_after_the_authorization_servers_and_openid_providers_they_nam
     assert "certificate" in edges["backend"]
     assert {"api-specification", "api"} <= edges["api-resolver"]
     assert "documentation" in edges["api-wiki"] and "documentation" in edges["product-wiki"]
+    # a tag description is named after its tag (its tagId) and hangs off its API
+    assert {"api", "tag"} <= edges["api-tag-description"]
 
 
 @pytest.mark.parametrize("row", kinds.KINDS, ids=lambda r: r.name)

@@ -216,7 +216,9 @@ EXPECTED: dict[str, Any] = {
     ],
     "apis/petstore-api/schemas/pet-schema/schemaInformation.json": [_k("api-schema", "petstore-api", "pet-schema")],
     "apis/petstore-api/releases/release-1/releaseInformation.json": [_k("api-release", "petstore-api", "release-1")],
-    "apis/petstore-api/tagDescriptions/production/tagDescriptionInformation.json": ("unused", "tag description"),
+    "apis/petstore-api/tagDescriptions/production/tagDescriptionInformation.json": [
+        _k("api-tag-description", "petstore-api", "production")
+    ],
     "apis/petstore-api;rev=2/apiInformation.json": [_k("api", "petstore-api;rev=2")],
     "apis/books-graphql/apiInformation.json": [_k("api", "books-graphql")],
     "apis/books-graphql/specification.graphql": [_k("api-specification", "books-graphql")],

@@ -170,7 +170,8 @@ def test_apiops_cli_bodies_mean_what_apiops_cli_meant(make_tree) -> None:
     assert key_for_path("namedValues/n/namedValueInformation.json") == K("named-value", "n")
     assert key_for_path("workspaces/w/apis/b/tags/t/tagInformation.json") == K("tag-api", "t", "b", ws="w")
     assert key_for_path("apis/a/wiki.md") == K("api-wiki", "a")  # apiops-cli's wiki file is read too
-    assert key_for_path("apis/a/tagDescriptions/t/tagDescriptionInformation.json") is None
+    # apiops-cli's tag description file is read as the api-tag-description kind
+    assert key_for_path("apis/a/tagDescriptions/t/tagDescriptionInformation.json") == K("api-tag-description", "a", "t")
 
 
 @pytest.mark.parametrize(
@@ -206,12 +207,12 @@ def test_v7_tree_reads_as_v7_without_unused_files(v7_tree: Path) -> None:
 def test_layout_and_unused_files_are_said_before_problems_stop_the_load(make_tree, apiops_log) -> None:
     root = make_tree({
         "namedValues/n/namedValueInformation.json": b'{"properties": {',
-        "apis/a/tagDescriptions/t/tagDescriptionInformation.json": b"{}",
+        "apis/a/mcpServerInformation.json": b"{}",
     })
     with pytest.raises(ArtifactError):
         load_tree(DirectorySource(root))
     assert any(m.startswith("artifacts layout: apiops-cli") for m in apiops_log.text(logging.INFO))
-    assert any("apis/a/tagDescriptions/t/tagDescriptionInformation.json: not used: an API tag description" in m for m in apiops_log.text(logging.WARNING))
+    assert any("apis/a/mcpServerInformation.json: not used: " in m for m in apiops_log.text(logging.WARNING))
 
 
 def test_a_policy_apiops_cli_redacted_is_refused_with_file_and_line(make_tree) -> None:
