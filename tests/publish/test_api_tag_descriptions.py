@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from apiops_core.emulator.emulator import Emulator
+from apiops_emulator.apim.emulator import Emulator
 
 from .conftest import extract_to, run_cli, tree_files, writes
 
