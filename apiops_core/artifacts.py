@@ -356,15 +356,28 @@ def _is_arm_envelope(body: Mapping[str, Any]) -> bool:
 #: apiops-cli writes this in place of a secret named value's value (never a value to publish)
 CLI_REDACTION_MARKER = "*** REDACTED ***"
 
-#: apiops-cli files (its artifact-format reference) of kinds apiops does not manage: template → what
-_CLI_UNSUPPORTED: tuple[tuple[str, str], ...] = (
-    ("apis/{0}/wiki.md", "an API wiki"),
-    ("products/{0}/wiki.md", "a product wiki"),
-    ("apis/{0}/resolvers/{1}/resolverInformation.json", "a GraphQL resolver"),
-    ("apis/{0}/resolvers/{1}/policy.xml", "a GraphQL resolver policy"),
-    ("policyRestrictions/{0}/policyRestrictionInformation.json", "a policy restriction"),
-    ("documentations/{0}/documentationInformation.json", "a documentation page"),
-)
+#: apiops-cli files (its artifact-format reference) of kinds apiops does not manage: template → what.
+#: Empty today: every file it writes is some row's. A path a row reads is never "unsupported"
+#: (``_cli_unsupported`` drops it), so adding a kind needs no edit here.
+_CLI_UNSUPPORTED: tuple[tuple[str, str], ...] = ()
+
+
+def _read_templates() -> set[str]:
+    """Every path template some row of the kind table reads."""
+    found: set[str] = set()
+    for row in KINDS:
+        found.update(t for t in (row.info_path, row.content_path) if t)
+        found.update(row.legacy_info_paths)
+        found.update(row.cli_info_paths)
+        found.update(row.legacy_arrays)
+    return found
+
+
+def _cli_unsupported() -> list[tuple[str, str]]:
+    read = _read_templates()
+    return [(t, what) for t, what in _CLI_UNSUPPORTED if t not in read]
+
+
 _CLI_OPERATION = "apis/{0}/operations/{1}/operationInformation.json"
 _CLI_MCP_SIDECAR = "apis/{0}/mcpServerInformation.json"
 
@@ -384,13 +397,13 @@ def _all_templates() -> list[str]:
     for row in KINDS:
         templates += [t for t in (row.info_path, row.content_path) if t]
         templates += list(row.legacy_info_paths) + list(row.cli_info_paths) + list(row.legacy_arrays)
-    templates += [t for t, _ in _CLI_UNSUPPORTED] + [_CLI_OPERATION, _CLI_MCP_SIDECAR]
+    templates += [t for t, _ in _cli_unsupported()] + [_CLI_OPERATION, _CLI_MCP_SIDECAR]
     return templates
 
 
 def _extra_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     """apiops-cli files that are no kind's: (template, what, regex) for service and workspace scope."""
-    found = [(t, what) for t, what in _CLI_UNSUPPORTED] + [(_CLI_OPERATION, "operation"), (_CLI_MCP_SIDECAR, "mcp")]
+    found = _cli_unsupported() + [(_CLI_OPERATION, "operation"), (_CLI_MCP_SIDECAR, "mcp")]
     return tuple((t, what, _compile(t, ws)) for t, what in found for ws in (False, True))
 
 

@@ -372,7 +372,18 @@ class _Reader:
             policy_rows = [k for k in KINDS if k.parent == row.name and k.content_kind == "policy"]
             keys = [ResourceKey(p.name, k.names, k.workspace) for p in policy_rows for k, _ in chosen]
             keys = [k for k in keys if self.selects(k)]
-            return [r for r in self.arm.map(self.policy, keys) if r is not None]
+            found = [r for r in self.arm.map(self.policy, keys) if r is not None]
+            # and any other child row (an operation's tags): listed under each item like any child
+            others = [
+                k for k in KINDS
+                if k.parent == row.name and k.content_kind != "policy" and k.extract and not k.is_link
+                and (parent.workspace is None or k.in_workspace)
+            ]
+            for child in others:
+                for key, item in chosen:
+                    if self.needed is None or self.needed(child, key):
+                        found += self.read_child(child, key, item)
+            return found
         return self.read_items(row, chosen)
 
     def read_links(self, link_row: Kind, source: LinkListing, owner: ResourceKey) -> list[Resource]:

@@ -377,6 +377,18 @@ KINDS: tuple[Kind, ...] = (
         "apis/{0}/operations/{1}/policy.xml",
     ),
     Kind(
+        name="api-operation-tag",
+        arm_path="apis/{0}/operations/{1}/tags/{2}",
+        parent="api-operation",
+        info_path="apis/{0}/operations/{1}/tags/{2}/operationTagInformation.json",
+        config_key="tags",
+        depends_on_kinds=("tag",),  # named after its tag: put after it, deleted before it
+        read_only_fields=("provisioningState", "displayName"),  # the tag's, filled in on GET
+        etag=False,
+        body_compared=False,
+        in_workspace=False,  # a workspace tags operations through tags/{t}/operationLinks instead
+    ),
+    Kind(
         name="api-schema",
         required_fields=('contentType', 'document'),
         arm_path="apis/{0}/schemas/{1}",

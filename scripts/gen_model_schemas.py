@@ -40,6 +40,7 @@ KIND_MODELS: dict[str, tuple[str, ...]] = {
     "api-schema": ("SchemaContract",),
     "api-release": ("ApiReleaseContract",),
     "api-tag-description": ("TagDescriptionContract", "TagDescriptionCreateParameters"),
+    "api-operation-tag": ("TagContract",),
     "subscription": ("SubscriptionContract", "SubscriptionCreateParameters"),
     "tag-api": ("TagApiLinkContract",),
     "tag-product": ("TagProductLinkContract",),

@@ -23,7 +23,7 @@ def test_levels_spell_out_the_dependency_order() -> None:
             "api-wiki",
         ),
         ("service-policy", "api-policy", "api-operation", "product-policy", "api-resolver"),
-        ("api-operation-policy", "api-resolver-policy"),
+        ("api-operation-policy", "api-operation-tag", "api-resolver-policy"),
     )
 
 
@@ -36,6 +36,8 @@ def test_apis_come_after_the_authorization_servers_and_openid_providers_they_nam
     assert "documentation" in edges["api-wiki"] and "documentation" in edges["product-wiki"]
     # a tag description is named after its tag (its tagId) and hangs off its API
     assert {"api", "tag"} <= edges["api-tag-description"]
+    # an operation tag is named after its tag: put after it, deleted before it
+    assert {"api-operation", "tag"} <= edges["api-operation-tag"]
 
 
 @pytest.mark.parametrize("row", kinds.KINDS, ids=lambda r: r.name)

@@ -29,7 +29,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "kinds", "schemas"),
     # agent: the ##vso contract, standard library only; auth registers fresh tokens through it
     ("safe_read", "agent"),
-    ("model",),
+    # config_schema: the per-kind keys of the configuration schemas, from the kind table alone
+    ("model", "config_schema"),
     # specs: the one home of specification formats, loading and comparison (artifacts, config, plan, lint);
     # contentdiff: policy and specification diff lines for the plan
     ("specs", "contentdiff"),

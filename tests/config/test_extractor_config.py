@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from apiops_core.config import ExtractorConfig
+from apiops_core.config_schema import load_schema
 from apiops_core.errors import ConfigError
 from apiops_core.kinds import KINDS
 from apiops_core.model import ResourceKey
@@ -148,9 +149,28 @@ def test_comment_only_file_and_spec_format(tmp_path: Path) -> None:
 
 
 def test_schema_keys_follow_the_kind_table() -> None:
-    schema = json.loads(resources.files("apiops_core.schemas").joinpath("extractor-config.schema.json").read_text())
+    """The per-kind keys are built from the table: every row with a config key is accepted where it nests."""
+    schema = load_schema("extractor-config.schema.json")
     top = {k.config_key for k in KINDS if k.parent is None and k.config_key}
     v6 = {k.v6_config_key for k in KINDS if k.v6_config_key}
     assert set(schema["properties"]) == top | v6 | {"apimServiceName", "apiSpecificationFormat"}
-    api_children = {k.config_key for k in KINDS if k.parent == "api" and k.config_key}
-    assert set(schema["$defs"]["api-children"]["properties"]) == api_children
+    for parent in {k.parent for k in KINDS if k.parent and k.config_key}:
+        children = {k.config_key for k in KINDS if k.parent == parent and k.config_key}
+        assert set(schema["$defs"][f"{parent}-children"]["properties"]) == children, parent
+    in_ws = {k.config_key for k in KINDS if k.parent is None and k.config_key and k.in_workspace and k.name != "workspace"}
+    assert set(schema["$defs"]["workspace-children"]["properties"]) == in_ws
+    overrides = load_schema("overrides.schema.json")
+    assert set(overrides["properties"]) == top | {"apimServiceName", "servicePolicies"}
+    for row in KINDS:
+        if row.config_key:
+            assert f"{row.name}-entry" in overrides["$defs"], row.name
+    # the hand-written files hold no kind's key: a new row needs no JSON edit
+    for name in ("extractor-config.schema.json", "overrides.schema.json"):
+        written = json.loads(resources.files("apiops_core.schemas").joinpath(name).read_text())
+        assert not set(written["properties"]) & (top | v6), name
+
+
+def test_a_resolver_s_policies_nest_under_it_as_in_the_table(tmp_path: Path) -> None:
+    config = load(tmp_path, "apis:\n  - gql:\n      resolvers:\n        - r1: {policies: []}\n")
+    assert config.selects(K("api-resolver", "gql", "r1"))
+    assert not config.selects(K("api-resolver-policy", "gql", "r1"))

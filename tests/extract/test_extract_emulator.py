@@ -105,7 +105,12 @@ def test_every_seeded_resource_is_in_the_tree(first):
     assert missing == []
     # built-ins are never written
     assert not any(p.startswith(("groups/administrators/", "groups/developers/", "subscriptions/master/")) for p in files)
-    assert not any("/operations/" in p and not p.endswith("/policy.xml") for p in files)
+    # operations come from the specification: only their policies and tags are files of their own
+    assert not any(
+        "/operations/" in p and not p.endswith(("/policy.xml", "/operationTagInformation.json")) for p in files
+    )
+    # the seeded tags/internal/operationLinks item, as the operation's tag
+    assert "apis/conference-api/operations/get-session/tags/internal/operationTagInformation.json" in files
     assert result.resources > 50 and result.arm_calls > 0
     assert result.counts["api"] == 9
 

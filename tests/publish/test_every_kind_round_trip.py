@@ -4,7 +4,7 @@ The fixture (``fixtures/every_kind``) is our own small tree: named values (plain
 certificates (Key Vault and PFX), authorization servers, OpenID Connect providers, identity providers,
 documentations, policy restrictions, tags, groups, version sets, backends, loggers, diagnostics,
 fragments, global schemas, gateways, products (policy, wiki, links), APIs (OpenAPI and GraphQL,
-policies, operation policy, diagnostic, schema, release, tag description, wiki, GraphQL resolver and
+policies, operation policy and tag, diagnostic, schema, release, tag description, wiki, GraphQL resolver and
 its policy, authenticationSettings naming the authorization server and the OpenID provider), subscriptions
 and a workspace. It holds no secret: the identity provider's and authorization server's client
 secrets and a PFX certificate's data and password come from the override file through tokens,
