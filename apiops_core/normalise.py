@@ -27,6 +27,7 @@ __all__ = [
     "same_body",
     "body_differences",
     "SERVICE_ID_PATTERN",
+    "drop_path",
 ]
 
 #: an id of (something inside) an APIM instance; the instance part is what ``relative_id`` removes
@@ -144,6 +145,16 @@ def unmask(key: ResourceKey, properties: Mapping[str, Any], live: Mapping[str, A
             if container:  # stop at the first container that still holds something
                 break
     return result, sorted(set(dropped))
+
+
+def drop_path(body: dict[str, Any], path: str) -> None:
+    """Remove the dotted ``path`` from ``body`` in place, if it is there (what a comparison must not see)."""
+    steps = path.split(".")
+    current: Any = body
+    for step in steps[:-1]:
+        current = current.get(step) if isinstance(current, dict) else None
+    if isinstance(current, dict):
+        current.pop(steps[-1], None)
 
 
 def relative_id(value: str) -> str:

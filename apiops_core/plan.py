@@ -33,7 +33,7 @@ from .behaviours.products import UNFINISHED_CREATE  # noqa: F401 - re-exported
 from .errors import ConfigError, GuardError
 from .kinds import KIND_BY_NAME
 from .model import TARGET_FIELDS, Action, Plan, Resource, ResourceKey, State, canonical_json
-from .normalise import normalise_body, same_body
+from .normalise import drop_path, normalise_body, same_body
 from .references import display_index, references_of
 from .specs import parse_document as _parse_document  # noqa: F401 - old private name, moved to specs.py
 from .specs import spec_parts as _spec_parts, spec_signature  # noqa: F401 - spec_signature re-exported
@@ -96,15 +96,6 @@ def _get_path(body: Mapping[str, Any], path: str) -> Any:
     return current
 
 
-def _drop_path(body: dict[str, Any], path: str) -> None:
-    steps = path.split(".")
-    current: Any = body
-    for step in steps[:-1]:
-        current = current.get(step) if isinstance(current, dict) else None
-    if isinstance(current, dict):
-        current.pop(steps[-1], None)
-
-
 def _subset(desired: Any, current: Any, set_like: bool = False) -> bool:
     """True when every property ``desired`` sets has the same value in ``current``.
 
@@ -135,7 +126,7 @@ def _comparable_body(resource: Resource) -> dict[str, Any]:
     body = _normalise_body(resource.key, resource.body)
     body.pop("name", None)
     for path in _secret_paths(resource):
-        _drop_path(body, path)  # the instance never shows secrets: they cannot be compared
+        drop_path(body, path)  # the instance never shows secrets: they cannot be compared
     props = body.get("properties")
     if isinstance(props, dict):
         if resource.key.row.content_kind:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ..model import Plan, ResourceKey, State
+from ..normalise import drop_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Overrides
@@ -56,15 +57,6 @@ def _leaf_paths(value: Any, prefix: str) -> list[str]:
     return [prefix]
 
 
-def _drop(body: dict[str, Any], path: str) -> None:
-    steps = path.split(".")
-    current: Any = body
-    for step in steps[:-1]:
-        current = current.get(step) if isinstance(current, dict) else None
-    if isinstance(current, dict):
-        current.pop(steps[-1], None)
-
-
 def mask_overridden(state: State, overrides: Iterable["Overrides"]) -> State:
     """``state`` without what any of the environments' override files sets (expected differences).
 
@@ -92,7 +84,7 @@ def mask_overridden(state: State, overrides: Iterable["Overrides"]) -> State:
         for path in paths:
             if resource.key.row.is_policy and path in ("properties.value", "properties.format"):
                 content = ""
-            _drop(body, path)
+            drop_path(body, path)
         result.add(replace(resource, body=body, content=content))
     return result
 
