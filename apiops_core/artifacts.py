@@ -801,10 +801,6 @@ def _adapt_body(match: PathMatch, body: dict[str, Any], where: str, result: Tree
     return body
 
 
-#: the property of a workspace ``*Links`` resource that names its far end, by far-end kind
-_LINK_ID_FIELD = {"api": "apiId", "product": "productId", "group": "groupId"}
-
-
 def _workspace_link_body(key: ResourceKey, far_scope: str | None) -> dict[str, Any]:
     """A workspace link's body when the file has none (v5/apiops-cli arrays, apiops-cli tag folders).
 
@@ -815,7 +811,7 @@ def _workspace_link_body(key: ResourceKey, far_scope: str | None) -> dict[str, A
     row = key.row
     assert row.link is not None
     far = row.link[1]
-    field_name = _LINK_ID_FIELD.get(far)
+    field_name = row.link_id_field  # the row's column: the property naming the far end
     if field_name is None:
         return {}
     collection = KIND_BY_NAME[far].arm_path.split("/", 1)[0]

@@ -42,6 +42,7 @@ from .specs import (  # noqa: F401 - SPEC_FORMATS, SpecFormat, DEFAULT_SPEC_FORM
     DEFAULT_SPEC_FORMAT,
     SPEC_FORMATS,
     SpecFormat,
+    api_type,
     spec_format_for,
 )
 
@@ -117,13 +118,6 @@ class CollectionProgress:
     collection: str  # as users know it: ``apis``, ``workspaces/team-a/named values``
     done: int
     total: int  # -1 while the collection is being listed (a large one takes pages, i.e. seconds)
-
-
-def _type_of(body: Mapping[str, Any]) -> str:
-    """A parent's ``properties.type`` (``apiType`` in some exports), lower case; ``http`` when absent."""
-    properties = body.get("properties") if isinstance(body.get("properties"), Mapping) else {}
-    value = properties.get("type") or properties.get("apiType") or "http"  # type: ignore[union-attr]
-    return str(value).lower()
 
 
 class _Reader:
@@ -317,7 +311,7 @@ class _Reader:
                 continue
             if key.workspace is not None and not child.in_workspace:
                 continue
-            if child.only_under_types and _type_of(body) not in child.only_under_types:
+            if child.only_under_types and api_type(body) not in child.only_under_types:
                 continue  # e.g. resolvers exist on GraphQL APIs only
             if self.needed is not None and not self.needed(child, key):
                 continue
